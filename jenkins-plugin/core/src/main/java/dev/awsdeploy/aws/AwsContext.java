@@ -1,0 +1,330 @@
+package dev.awsdeploy.aws;
+
+import dev.awsdeploy.run.BadInputException;
+import dev.awsdeploy.run.Secrets;
+import java.net.URI;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.sts.StsClient;
+import software.amazon.awssdk.services.sts.auth.StsAssumeRoleCredentialsProvider;
+import software.amazon.awssdk.services.sts.model.AssumeRoleRequest;
+import software.amazon.awssdk.services.sts.model.GetCallerIdentityResponse;
+
+/**
+ * Everything one step run needs to talk to AWS: the region, the credentials (optionally an assumed role that
+ * refreshes itself), endpoints from the SDK's own variables ({@code AWS_ENDPOINT_URL},
+ * {@code AWS_ENDPOINT_URL_<SERVICE>}) so the same binary talks to AWS, a VPC endpoint or an emulator, retries
+ * with backoff and jitter on throttling, and a counter of API calls. Clients are built once per service.
+ */
+public final class AwsContext implements AutoCloseable {
+    private final Region region;
+    private final AwsCredentialsProvider credentials;
+    private final Map<String, String> env;
+    private final int maxAttempts;
+    private final ApiCalls calls = new ApiCalls();
+    private final Secrets secrets;
+    private final SdkHttpClient http;
+    private final Map<Class<?>, AutoCloseable> clients = new ConcurrentHashMap<>();
+    private volatile Map<String, Object> identity;
+    /** The context of the base credentials an assumed role is obtained with; closed with this one. */
+    private AwsContext base;
+
+    private AwsContext(Builder b, Region region, AwsCredentialsProvider credentials) {
+        this.region = region;
+        this.env = b.env;
+        this.secrets = b.secrets;
+        this.maxAttempts = b.maxAttempts;
+        this.http = UrlConnectionHttpClient.builder()
+                .connectionTimeout(Duration.ofSeconds(10))
+                .socketTimeout(Duration.ofSeconds(60))
+                .build();
+        this.credentials = credentials;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Region region() {
+        return region;
+    }
+
+    public ApiCalls calls() {
+        return calls;
+    }
+
+    public Secrets secrets() {
+        return secrets;
+    }
+
+    public Map<String, String> env() {
+        return env;
+    }
+
+    public AwsCredentialsProvider credentials() {
+        return credentials;
+    }
+
+    /**
+     * The client of one service, configured for this run; built once and reused.
+     *
+     * @param serviceEnvName the service's name in {@code AWS_ENDPOINT_URL_<NAME>} (ECS, ECR, CLOUDWATCH,
+     *                       ELASTIC_LOAD_BALANCING_V2, CODEDEPLOY, S3, STS)
+     */
+    @SuppressWarnings("unchecked")
+    public <C extends AutoCloseable, B extends AwsClientBuilder<B, C>> C client(
+            Class<C> type, java.util.function.Supplier<B> builder, String serviceEnvName) {
+        return (C) clients.computeIfAbsent(type, t -> configure(builder.get(), serviceEnvName).build());
+    }
+
+    /** Applies region, credentials, endpoint, retries and call counting to any SDK client builder. */
+    public <C, B extends AwsClientBuilder<B, C>> B configure(B builder, String serviceEnvName) {
+        builder.region(region).credentialsProvider(credentials);
+        URI endpoint = endpointFor(serviceEnvName);
+        if (endpoint != null) {
+            builder.endpointOverride(endpoint);
+        }
+        builder.overrideConfiguration(overrides());
+        if (builder instanceof software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder<?, ?> sync) {
+            sync.httpClient(http);
+        }
+        return builder;
+    }
+
+    public ClientOverrideConfiguration overrides() {
+        return ClientOverrideConfiguration.builder()
+                .retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder().maxAttempts(maxAttempts).build())
+                .addExecutionInterceptor(calls)
+                .apiCallAttemptTimeout(Duration.ofSeconds(60))
+                .build();
+    }
+
+    /** The endpoint the SDK's variables name for this service, or null for AWS's own. */
+    public URI endpointFor(String serviceEnvName) {
+        String specific = env.get("AWS_ENDPOINT_URL_" + serviceEnvName.toUpperCase(Locale.ROOT));
+        String value = specific != null && !specific.isBlank() ? specific : env.get("AWS_ENDPOINT_URL");
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        try {
+            return URI.create(value.trim());
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException("AWS_ENDPOINT_URL", value, "is not a URL", "set it like https://host:port");
+        }
+    }
+
+    public StsClient sts() {
+        return client(StsClient.class, StsClient::builder, "STS");
+    }
+
+    /** Who we are, read once (account and ARN only, never keys). */
+    public Map<String, Object> identity() {
+        if (identity == null) {
+            GetCallerIdentityResponse who = sts().getCallerIdentity();
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("account", who.account());
+            m.put("arn", who.arn());
+            identity = m;
+        }
+        return identity;
+    }
+
+    @Override
+    public void close() {
+        clients.values().forEach(c -> {
+            try {
+                c.close();
+            } catch (Exception ignored) {
+                // closing is best effort
+            }
+        });
+        http.close();
+        if (base != null) {
+            base.close();
+        }
+    }
+
+    public static final class Builder {
+        private String region;
+        private Map<String, String> env = System.getenv();
+        private AwsCredentialsProvider credentials;
+        private boolean defaultChain = true;
+        private String roleArn;
+        private String externalId;
+        private String roleSessionName;
+        private Integer roleDurationSeconds;
+        private int maxAttempts = 0;
+        private Secrets secrets = new Secrets();
+
+        public Builder region(String r) {
+            this.region = r;
+            return this;
+        }
+
+        /** The environment to read AWS_* variables from (the process environment by default). */
+        public Builder env(Map<String, String> e) {
+            this.env = Map.copyOf(e);
+            return this;
+        }
+
+        /** Credentials from the caller (the plugin's Jenkins credential); otherwise from the environment. */
+        public Builder credentials(AwsCredentialsProvider p) {
+            this.credentials = p;
+            return this;
+        }
+
+        /** Whether to fall back to the SDK's default chain (profiles, container and instance roles). */
+        public Builder defaultChain(boolean use) {
+            this.defaultChain = use;
+            return this;
+        }
+
+        public Builder role(String arn, String external, String sessionName, Integer durationSeconds) {
+            this.roleArn = arn;
+            this.externalId = external;
+            this.roleSessionName = sessionName;
+            this.roleDurationSeconds = durationSeconds;
+            return this;
+        }
+
+        public Builder maxAttempts(int n) {
+            this.maxAttempts = n;
+            return this;
+        }
+
+        public Builder secrets(Secrets s) {
+            this.secrets = s;
+            return this;
+        }
+
+        /** Resolves region and credentials now, so their absence is bad input before any call. */
+        public AwsContext build() {
+            Region r = resolveRegion();
+            if (maxAttempts <= 0) {
+                maxAttempts = attemptsFromEnv();
+            }
+            AwsCredentialsProvider base = registering(baseCredentials());
+            AwsContext ctx;
+            if (roleArn != null) {
+                AwsContext baseCtx = new AwsContext(this, r, base);
+                StsClient sts = baseCtx.sts();
+                AssumeRoleRequest.Builder req = AssumeRoleRequest.builder()
+                        .roleArn(roleArn)
+                        .roleSessionName(roleSessionName != null ? roleSessionName : defaultSessionName())
+                        .durationSeconds(roleDurationSeconds != null ? roleDurationSeconds : 3600);
+                if (externalId != null) {
+                    req.externalId(externalId);
+                }
+                AwsCredentialsProvider assumed = StsAssumeRoleCredentialsProvider.builder()
+                        .stsClient(sts).refreshRequest(req.build()).asyncCredentialUpdateEnabled(false).build();
+                ctx = new AwsContext(this, r, registering(assumed));
+                ctx.base = baseCtx;
+            } else {
+                ctx = new AwsContext(this, r, base);
+                base.resolveCredentials();
+            }
+            return ctx;
+        }
+
+        private Region resolveRegion() {
+            String value = firstNonBlank(region, env.get("AWS_REGION"), env.get("AWS_DEFAULT_REGION"));
+            if (value == null) {
+                throw new BadInputException("region", null, "no AWS region given",
+                        "pass region (--region) or set AWS_REGION in the environment");
+            }
+            if (!value.matches("[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\\d")) {
+                throw new BadInputException("region", value, "is not an AWS region name",
+                        "use a name like eu-west-1 or ap-northeast-2");
+            }
+            return Region.of(value);
+        }
+
+        private int attemptsFromEnv() {
+            String v = env.get("AWS_MAX_ATTEMPTS");
+            if (v != null) {
+                try {
+                    int n = Integer.parseInt(v.trim());
+                    if (n >= 1 && n <= 20) {
+                        return n;
+                    }
+                } catch (NumberFormatException ignored) {
+                    // fall through to the default, and say so below
+                }
+                throw new BadInputException("AWS_MAX_ATTEMPTS", v, "must be a whole number from 1 to 20",
+                        "unset it to use the default of 6 attempts");
+            }
+            return 6;
+        }
+
+        private AwsCredentialsProvider baseCredentials() {
+            if (credentials != null) {
+                return credentials;
+            }
+            String key = env.get("AWS_ACCESS_KEY_ID");
+            String secret = env.get("AWS_SECRET_ACCESS_KEY");
+            if (key != null && !key.isBlank() && secret != null && !secret.isBlank()) {
+                String token = env.get("AWS_SESSION_TOKEN");
+                AwsCredentials c = token != null && !token.isBlank()
+                        ? AwsSessionCredentials.create(key, secret, token)
+                        : AwsBasicCredentials.create(key, secret);
+                return StaticCredentialsProvider.create(c);
+            }
+            if (defaultChain) {
+                DefaultCredentialsProvider chain = DefaultCredentialsProvider.builder().build();
+                try {
+                    chain.resolveCredentials();
+                    return chain;
+                } catch (SdkException e) {
+                    // fall through: no credentials anywhere
+                }
+            }
+            throw new BadInputException("credentials", null, "no AWS credentials found",
+                    "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE), or give credentialsId in "
+                            + "Jenkins");
+        }
+
+        /** Every credential this run resolves, also refreshed role credentials, becomes a known secret. */
+        private AwsCredentialsProvider registering(AwsCredentialsProvider p) {
+            return () -> {
+                AwsCredentials c = p.resolveCredentials();
+                secrets.add(c.accessKeyId());
+                secrets.add(c.secretAccessKey());
+                if (c instanceof AwsSessionCredentials s) {
+                    secrets.add(s.sessionToken());
+                }
+                return c;
+            };
+        }
+
+        private String defaultSessionName() {
+            String tag = firstNonBlank(env.get("BUILD_TAG"), "aws-deploy-" + System.currentTimeMillis() / 1000);
+            String clean = tag.replaceAll("[^\\w+=,.@-]", "-");
+            return clean.length() > 64 ? clean.substring(0, 64) : clean;
+        }
+
+        private static String firstNonBlank(String... values) {
+            for (String v : values) {
+                if (v != null && !v.isBlank()) {
+                    return v.trim();
+                }
+            }
+            return null;
+        }
+    }
+}

@@ -1,0 +1,246 @@
+package dev.awsdeploy.cli;
+
+import dev.awsdeploy.run.AbortSignal;
+import dev.awsdeploy.run.BadInputException;
+import dev.awsdeploy.run.Json;
+import dev.awsdeploy.run.Outcome;
+import dev.awsdeploy.run.Param;
+import dev.awsdeploy.run.Problem;
+import dev.awsdeploy.run.Secrets;
+import dev.awsdeploy.run.StepClock;
+import dev.awsdeploy.run.StepDefinition;
+import dev.awsdeploy.run.StepFailedException;
+import dev.awsdeploy.run.StepResult;
+import dev.awsdeploy.run.StepRun;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.ParseResult;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.exception.SdkException;
+
+/**
+ * {@code aws-deploy}: the steps on the command line. Flags are built from each step's declared parameters
+ * (kebab-case of the names the Jenkinsfile uses), so the CLI, the var and the plugin cannot drift apart.
+ * Exit codes: 0 success, 2 bad input, 3 failed (rolled back where something was changed), 4 timed out,
+ * 1 anything unexpected.
+ */
+public final class AwsDeployCli {
+    public static final String VERSION = "0.1.0";
+
+    private final Map<String, String> env;
+    private final PrintStream out;
+    private final PrintStream err;
+    private final StepClock clock;
+    private final AbortSignal abort;
+    private final boolean defaultChain;
+
+    public AwsDeployCli(Map<String, String> env, PrintStream out, PrintStream err, StepClock clock, AbortSignal abort,
+                        boolean defaultChain) {
+        this.env = env;
+        this.out = out;
+        this.err = err;
+        this.clock = clock;
+        this.abort = abort;
+        this.defaultChain = defaultChain;
+    }
+
+    public static void main(String[] args) {
+        AbortSignal abort = new AbortSignal();
+        Signals.onInterrupt(abort);
+        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true,
+                StandardCharsets.UTF_8);
+        PrintStream err = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true,
+                StandardCharsets.UTF_8);
+        int code = new AwsDeployCli(System.getenv(), out, err, StepClock.system(), abort, true).execute(args);
+        out.flush();
+        err.flush();
+        System.exit(code);
+    }
+
+    /** Runs one command line and returns the exit code. */
+    public int execute(String... args) {
+        CommandSpec root = CommandSpec.create().name("aws-deploy").version("aws-deploy " + VERSION)
+                .mixinStandardHelpOptions(true);
+        root.usageMessage().description("Safe AWS releases: ecr-push, ecs-blue-green, code-deploy-rolling, "
+                + "cloudwatch-alarm.", "", "Exit codes: 0 success, 2 bad input, 3 failed (rolled back), "
+                + "4 timed out, 1 unexpected error.");
+        Map<CommandSpec, StepDefinition> leaves = new LinkedHashMap<>();
+        for (StepDefinition d : Steps.all()) {
+            CommandSpec parent = root;
+            String[] words = d.cliPath().split(" ");
+            for (int i = 0; i < words.length - 1; i++) {
+                CommandLine sub = parent.subcommands().get(words[i]);
+                if (sub == null) {
+                    CommandSpec group = CommandSpec.create().name(words[i]).mixinStandardHelpOptions(true);
+                    group.usageMessage().description("Actions of the " + d.step() + " step.");
+                    parent.addSubcommand(words[i], group);
+                    sub = parent.subcommands().get(words[i]);
+                }
+                parent = sub.getCommandSpec();
+            }
+            CommandSpec leaf = leaf(d);
+            parent.addSubcommand(words[words.length - 1], leaf);
+            leaves.put(parent.subcommands().get(words[words.length - 1]).getCommandSpec(), d);
+        }
+        CommandLine cl = new CommandLine(root);
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        ParseResult parsed;
+        try {
+            parsed = cl.parseArgs(args);
+        } catch (CommandLine.ParameterException e) {
+            err.println("aws-deploy: " + e.getMessage());
+            CommandLine.UnmatchedArgumentException.printSuggestions(e, new PrintWriter(err, true));
+            err.println("Run with --help for the flags.");
+            return Outcome.BAD_INPUT.exitCode();
+        }
+        if (CommandLine.printHelpIfRequested(parsed)) {
+            return 0;
+        }
+        ParseResult leafResult = parsed;
+        while (leafResult.hasSubcommand()) {
+            leafResult = leafResult.subcommand();
+        }
+        StepDefinition d = leaves.get(leafResult.commandSpec());
+        if (d == null) {
+            leafResult.commandSpec().commandLine().usage(err);
+            return Outcome.BAD_INPUT.exitCode();
+        }
+        return runStep(d, leafResult);
+    }
+
+    private static CommandSpec leaf(StepDefinition d) {
+        CommandSpec spec = CommandSpec.create().mixinStandardHelpOptions(true);
+        spec.usageMessage().description(d.summary());
+        for (Param p : d.allParams()) {
+            OptionSpec.Builder o = OptionSpec.builder(p.flag()).description(p.help()).paramLabel(label(p));
+            switch (p.kind()) {
+                case BOOL -> o.type(String.class).arity("0..1").fallbackValue("true");
+                case LIST -> o.type(List.class).auxiliaryTypes(String.class).splitRegex(",").arity("1");
+                default -> o.type(String.class).arity("1");
+            }
+            spec.addOption(o.build());
+        }
+        spec.addOption(OptionSpec.builder("--output").type(String.class).paramLabel("text|json")
+                .description("text (default): a summary line; json: the result as one JSON object on stdout")
+                .build());
+        spec.addOption(OptionSpec.builder("--record").type(Path.class).paramLabel("FILE")
+                .description("write the deployment record (JSON) to FILE").build());
+        spec.addOption(OptionSpec.builder("--state-file").type(Path.class).paramLabel("FILE")
+                .description("keep the step's state in FILE; re-running with it resumes an interrupted run")
+                .build());
+        return spec;
+    }
+
+    private static String label(Param p) {
+        return switch (p.kind()) {
+            case INT -> "N";
+            case NUMBER -> "NUMBER";
+            case BOOL -> "true|false";
+            case LIST -> "A,B";
+            case DURATION -> "DURATION";
+            default -> "VALUE";
+        };
+    }
+
+    private int runStep(StepDefinition d, ParseResult r) {
+        Map<String, Object> input = new LinkedHashMap<>();
+        for (Param p : d.allParams()) {
+            OptionSpec o = r.commandSpec().findOption(p.flag());
+            if (r.hasMatchedOption(o)) {
+                Object v = o.getValue();
+                input.put(p.name(), v instanceof List<?> l ? new ArrayList<>(l) : v);
+            }
+        }
+        String output = r.matchedOptionValue("--output", "text");
+        Path record = r.matchedOptionValue("--record", null);
+        Path stateFile = r.matchedOptionValue("--state-file", null);
+        boolean json = "json".equalsIgnoreCase(output);
+        if (!json && !"text".equalsIgnoreCase(output)) {
+            return badInput(List.of(new Problem("output", output, "is not text or json", "use --output json or "
+                    + "--output text")), false, new Secrets());
+        }
+        Secrets secrets = new Secrets();
+        StepRun.Builder b = StepRun.builder(d.step(), d.action()).env(env).clock(clock).abort(abort)
+                .secrets(secrets).listener(new Timeline(err)).stateFile(stateFile).defaultChain(defaultChain);
+        try (StepRun run = b.build()) {
+            StepResult result;
+            try {
+                result = run.finish(d.runner().run(input, run));
+            } catch (BadInputException e) {
+                return badInput(e.problems(), json, secrets);
+            } catch (StepFailedException | SdkException e) {
+                result = run.finish(StepResult.of(Outcome.ERROR, "error", describe(e), Map.of("message",
+                        describe(e))));
+            }
+            writeRecord(run, record);
+            if (json) {
+                out.println(secrets.redact(Json.write(result.toMap())));
+            } else {
+                PrintStream target = result.outcome() == Outcome.SUCCEEDED ? out : err;
+                target.println(secrets.redact(result.outcome() + ": " + result.summary()));
+            }
+            return result.outcome().exitCode();
+        } catch (BadInputException e) {
+            return badInput(e.problems(), json, secrets);
+        } catch (RuntimeException e) {
+            err.println("aws-deploy: unexpected error: " + secrets.redact(String.valueOf(e)));
+            if (json) {
+                out.println(secrets.redact(Json.write(Map.of("outcome", Outcome.ERROR.name(), "message",
+                        String.valueOf(e.getMessage())))));
+            }
+            return Outcome.ERROR.exitCode();
+        }
+    }
+
+    private void writeRecord(StepRun run, Path record) {
+        if (record == null) {
+            return;
+        }
+        try {
+            Path parent = record.toAbsolutePath().getParent();
+            Files.createDirectories(parent);
+            Files.writeString(record, run.recordJson(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            err.println("aws-deploy: cannot write the record to " + record + ": " + e.getMessage());
+        }
+    }
+
+    private int badInput(List<Problem> problems, boolean json, Secrets secrets) {
+        err.println(secrets.redact("aws-deploy: bad input: " + new BadInputException(problems).getMessage()));
+        if (json) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("outcome", Outcome.BAD_INPUT.name());
+            m.put("problems", problems);
+            out.println(secrets.redact(Json.write(m)));
+        }
+        return Outcome.BAD_INPUT.exitCode();
+    }
+
+    /** A one-line account of an AWS failure: service, operation outcome and AWS's own words. */
+    static String describe(Exception e) {
+        if (e instanceof AwsServiceException a && a.awsErrorDetails() != null) {
+            var det = a.awsErrorDetails();
+            return det.serviceName() + " answered " + a.statusCode() + " " + det.errorCode() + ": "
+                    + det.errorMessage() + attempts(a);
+        }
+        return e.getMessage();
+    }
+
+    private static String attempts(SdkException e) {
+        String m = e.getMessage();
+        int i = m == null ? -1 : m.indexOf("(SDK Attempt Count:");
+        return i < 0 ? "" : " " + m.substring(i);
+    }
+}

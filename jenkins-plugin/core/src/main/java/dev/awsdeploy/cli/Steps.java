@@ -1,0 +1,17 @@
+package dev.awsdeploy.cli;
+
+import dev.awsdeploy.cloudwatch.CloudWatchAlarm;
+import dev.awsdeploy.run.StepDefinition;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Every step the CLI offers, by command path. */
+final class Steps {
+    private Steps() {
+    }
+
+    static List<StepDefinition> all() {
+        List<StepDefinition> all = new ArrayList<>(CloudWatchAlarm.ACTIONS);
+        return all;
+    }
+}

@@ -1,0 +1,207 @@
+package dev.awsdeploy.run;
+
+import dev.awsdeploy.aws.AwsContext;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+
+/**
+ * One run of one step: its environment, clock, abort signal, progress, deployment record and (once the input
+ * is valid) its AWS context. The CLI and the plugin each build one and hand it to the step.
+ */
+public final class StepRun implements AutoCloseable {
+    private final String step;
+    private final Map<String, String> env;
+    private final StepClock clock;
+    private final AbortSignal abort;
+    private final Secrets secrets;
+    private final Path stateFile;
+    private final AwsCredentialsProvider credentials;
+    private final boolean defaultChain;
+    private final DeploymentRecord record;
+    private final Progress progress;
+    private AwsContext aws;
+    private boolean dryRun;
+
+    private StepRun(Builder b) {
+        this.step = b.step;
+        this.env = b.env;
+        this.clock = b.clock;
+        this.abort = b.abort;
+        this.secrets = b.secrets;
+        this.stateFile = b.stateFile;
+        this.credentials = b.credentials;
+        this.defaultChain = b.defaultChain;
+        this.record = new DeploymentRecord(b.step, b.action, clock.now());
+        ProgressListener target = b.listener;
+        this.progress = new Progress(e -> target.on(new Event(e.at(), e.type(), secrets.redact(e.message()),
+                e.data())), clock, record);
+    }
+
+    public static Builder builder(String step, String action) {
+        return new Builder(step, action);
+    }
+
+    /**
+     * The AWS context for the validated input's common parameters. Resolving region and credentials can fail
+     * as bad input; the caller identity is read and told once.
+     */
+    public AwsContext aws(Params p) {
+        if (aws == null) {
+            String region = p.string("region");
+            String roleArn = p.string("roleArn");
+            if (roleArn != null && !roleArn.matches("arn:aws[\\w-]*:iam::\\d{12}:role/[\\w+=,.@/-]+")) {
+                p.problem("roleArn", roleArn, "is not an IAM role ARN",
+                        "write it like arn:aws:iam::123456789012:role/deployer");
+            }
+            Integer duration = p.integer("roleDurationSeconds", null, 900, 43200);
+            p.check();
+            AwsContext.Builder b = AwsContext.builder().env(env).region(region).secrets(secrets)
+                    .defaultChain(defaultChain)
+                    .role(roleArn, p.string("externalId"), p.string("roleSessionName"), duration);
+            if (credentials != null) {
+                b.credentials(credentials);
+            }
+            aws = b.build();
+            Map<String, Object> who = new LinkedHashMap<>(aws.identity());
+            who.put("region", aws.region().id());
+            record.identity(who);
+            progress.say("identity", "AWS account " + who.get("account") + " as " + who.get("arn") + " in "
+                    + aws.region().id(), who);
+        }
+        return aws;
+    }
+
+    /** Reads dryRun once the step has declared its parameters. */
+    public boolean dryRun(Params p) {
+        dryRun = p.bool("dryRun", false);
+        return dryRun;
+    }
+
+    public <S> StateStore<S> stateStore(Class<S> type, String fingerprint) {
+        return stateFile == null ? StateStore.none() : new FileStateStore<>(stateFile, type, fingerprint);
+    }
+
+    public MachineRunner runner() {
+        return new MachineRunner(clock, abort);
+    }
+
+    /** Completes the record with the outcome and the API calls made. */
+    public StepResult finish(StepResult result) {
+        Map<String, Integer> calls = aws == null ? Map.of() : aws.calls().byOperation();
+        Map<String, Object> fields = new LinkedHashMap<>(result.fields());
+        if (!calls.isEmpty()) {
+            fields.put("apiCalls", calls);
+        }
+        StepResult complete = StepResult.of(result.outcome(), result.status(), result.summary(), fields);
+        record.finish(clock.now(), result.outcome(), calls, complete.toMap());
+        return complete;
+    }
+
+    public String step() {
+        return step;
+    }
+
+    public Map<String, String> env() {
+        return env;
+    }
+
+    public StepClock clock() {
+        return clock;
+    }
+
+    public AbortSignal abort() {
+        return abort;
+    }
+
+    public Secrets secrets() {
+        return secrets;
+    }
+
+    public Progress progress() {
+        return progress;
+    }
+
+    public DeploymentRecord record() {
+        return record;
+    }
+
+    public boolean isDryRun() {
+        return dryRun;
+    }
+
+    /** The deployment record as JSON, with every known secret redacted. */
+    public String recordJson() {
+        return secrets.redact(Json.pretty(record));
+    }
+
+    @Override
+    public void close() {
+        if (aws != null) {
+            aws.close();
+        }
+    }
+
+    public static final class Builder {
+        private final String step;
+        private final String action;
+        private Map<String, String> env = System.getenv();
+        private StepClock clock = StepClock.system();
+        private AbortSignal abort = new AbortSignal();
+        private Secrets secrets = new Secrets();
+        private ProgressListener listener = e -> { };
+        private Path stateFile;
+        private AwsCredentialsProvider credentials;
+        private boolean defaultChain = true;
+
+        private Builder(String step, String action) {
+            this.step = step;
+            this.action = action;
+        }
+
+        public Builder env(Map<String, String> e) {
+            this.env = Map.copyOf(e);
+            return this;
+        }
+
+        public Builder clock(StepClock c) {
+            this.clock = c;
+            return this;
+        }
+
+        public Builder abort(AbortSignal a) {
+            this.abort = a;
+            return this;
+        }
+
+        public Builder secrets(Secrets s) {
+            this.secrets = s;
+            return this;
+        }
+
+        public Builder listener(ProgressListener l) {
+            this.listener = l;
+            return this;
+        }
+
+        public Builder stateFile(Path p) {
+            this.stateFile = p;
+            return this;
+        }
+
+        public Builder credentials(AwsCredentialsProvider p) {
+            this.credentials = p;
+            return this;
+        }
+
+        public Builder defaultChain(boolean use) {
+            this.defaultChain = use;
+            return this;
+        }
+
+        public StepRun build() {
+            return new StepRun(this);
+        }
+    }
+}

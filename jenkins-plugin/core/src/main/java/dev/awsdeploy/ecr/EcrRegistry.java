@@ -1,0 +1,269 @@
+package dev.awsdeploy.ecr;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonSerializer;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import com.google.cloud.tools.jib.api.Credential;
+import com.google.cloud.tools.jib.api.DescriptorDigest;
+import com.google.cloud.tools.jib.api.LogEvent;
+import com.google.cloud.tools.jib.api.RegistryException;
+import com.google.cloud.tools.jib.api.RegistryUnauthorizedException;
+import com.google.cloud.tools.jib.blob.Blob;
+import com.google.cloud.tools.jib.blob.BlobDescriptor;
+import com.google.cloud.tools.jib.event.EventHandlers;
+import com.google.cloud.tools.jib.http.FailoverHttpClient;
+import com.google.cloud.tools.jib.http.ResponseException;
+import com.google.cloud.tools.jib.image.json.ManifestTemplate;
+import com.google.cloud.tools.jib.registry.ManifestAndDigest;
+import com.google.cloud.tools.jib.registry.RegistryClient;
+import dev.awsdeploy.run.StepClock;
+import dev.awsdeploy.run.StepFailedException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.DigestException;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * The image registry of one repository, spoken to through Jib core's registry client with the ECR token as basic
+ * auth. Every call is retried a bounded number of times with backoff on connection failures and 5xx answers; a 401
+ * fetches a fresh token once, then fails with what to check.
+ */
+final class EcrRegistry implements AutoCloseable {
+    static final int ATTEMPTS = 4;
+    private static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
+
+    private final String host;
+    private final String repository;
+    private final EcrToken token;
+    private final StepClock clock;
+    private final FailoverHttpClient http;
+    private final String account;
+    private volatile RegistryClient client;
+
+    /**
+     * @param host        host[:port] of the registry
+     * @param plainHttp   whether the registry speaks plain HTTP (only allowed on loopback; checked by the caller)
+     */
+    EcrRegistry(String host, boolean plainHttp, String repository, EcrToken token, StepClock clock, String account) {
+        this.host = host;
+        this.repository = repository;
+        this.token = token;
+        this.clock = clock;
+        this.account = account;
+        this.http = httpClient(plainHttp);
+    }
+
+    /** Jib's client without its own unbounded IO retries (we retry, bounded, with the step's clock). */
+    private static FailoverHttpClient httpClient(boolean plainHttp) {
+        Consumer<LogEvent> quiet = e -> { };
+        try {
+            var ctor = FailoverHttpClient.class.getDeclaredConstructor(boolean.class, boolean.class, Consumer.class,
+                    boolean.class);
+            ctor.setAccessible(true);
+            return ctor.newInstance(plainHttp, plainHttp, quiet, false);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return new FailoverHttpClient(plainHttp, plainHttp, quiet);
+        }
+    }
+
+    String host() {
+        return host;
+    }
+
+    private RegistryClient client() {
+        RegistryClient c = client;
+        if (token.ensureFresh() || c == null) {
+            synchronized (this) {
+                c = RegistryClient.factory(EventHandlers.NONE, host, repository, http)
+                        .setCredential(Credential.from(token.user(), token.password()))
+                        .setUserAgent("aws-deploy")
+                        .newRegistryClient();
+                c.configureBasicAuth();
+                client = c;
+            }
+        }
+        return c;
+    }
+
+    /** The digest the tag points to, or empty when the tag does not exist. */
+    Optional<String> tagDigest(String tag) {
+        return call("read tag " + tag, c -> c.checkManifest(tag).map(ManifestAndDigest::getDigest)
+                .map(DescriptorDigest::toString));
+    }
+
+    boolean hasBlob(String digest) {
+        return call("check layer " + shortDigest(digest), c -> c.checkBlob(descriptor(digest)).isPresent());
+    }
+
+    /** Uploads a byte range of a file as a blob; returns false when the registry already had it. */
+    boolean pushBlob(String digest, Path file, long offset, long size, Consumer<Long> sent) {
+        Blob blob = new FileRangeBlob(file, offset, size, digest);
+        return !call("upload layer " + shortDigest(digest), c -> c.pushBlob(descriptor(digest), blob, null, sent));
+    }
+
+    String pushManifest(byte[] manifest, String mediaType, String tag) {
+        RawManifest m = new RawManifest(manifest, mediaType);
+        return call("tag " + tag, c -> c.pushManifest(m, tag).toString());
+    }
+
+    @FunctionalInterface
+    private interface RegistryCall<T> {
+        T apply(RegistryClient c) throws IOException, RegistryException;
+    }
+
+    private <T> T call(String what, RegistryCall<T> call) {
+        boolean refreshed = false;
+        Duration backoff = FIRST_BACKOFF;
+        Exception last = null;
+        for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+            try {
+                return call.apply(client());
+            } catch (RegistryUnauthorizedException e) {
+                if (!refreshed) {
+                    refreshed = true;
+                    token.fetch();
+                    client = null;
+                    attempt--;
+                    continue;
+                }
+                throw new StepFailedException("registry " + host + " refused the ECR credentials (401 Unauthorized)"
+                        + " to " + what + " in repository " + repository + ", also with a fresh token; check that "
+                        + "registryUrl is the registry of account " + account + " in this region, and that the "
+                        + "credentials may use ecr:GetAuthorizationToken and push to " + repository);
+            } catch (ResponseException e) {
+                if (e.getStatusCode() < 500 && e.getStatusCode() != 429) {
+                    throw new StepFailedException("registry " + host + " answered " + e.getStatusCode() + " to "
+                            + what + " in repository " + repository + ": " + firstLine(e.getContent()), e);
+                }
+                last = e;
+            } catch (IOException e) {
+                last = e;
+            } catch (RegistryException e) {
+                throw new StepFailedException("registry " + host + " refused to " + what + " in repository "
+                        + repository + ": " + firstLine(e.getMessage()), e);
+            }
+            if (attempt < ATTEMPTS) {
+                try {
+                    clock.sleepUntil(clock.now().plus(backoff));
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new StepFailedException("interrupted while waiting to retry: " + what);
+                }
+                backoff = backoff.multipliedBy(2);
+            }
+        }
+        throw new StepFailedException("registry " + host + " could not be reached to " + what + " after "
+                + ATTEMPTS + " attempts: " + describe(last) + "; check registryUrl and that the registry is up", last);
+    }
+
+    private static String describe(Exception e) {
+        if (e instanceof ResponseException r) {
+            return "HTTP " + r.getStatusCode();
+        }
+        Throwable t = e;
+        while (t.getCause() != null && t.getMessage() == null) {
+            t = t.getCause();
+        }
+        return t.getClass().getSimpleName() + (t.getMessage() == null ? "" : " (" + t.getMessage() + ")");
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "(no details)";
+        }
+        String t = s.strip();
+        int nl = t.indexOf('\n');
+        return nl < 0 ? t : t.substring(0, nl);
+    }
+
+    static String shortDigest(String digest) {
+        return digest.length() > 19 ? digest.substring(0, 19) : digest;
+    }
+
+    private static DescriptorDigest descriptor(String digest) {
+        try {
+            return DescriptorDigest.fromDigest(digest);
+        } catch (DigestException e) {
+            throw new IllegalArgumentException(digest, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            http.shutDown();
+        } catch (IOException ignored) {
+            // best effort
+        }
+    }
+
+    /** A blob that is a byte range of a file, streamed (never held in memory). */
+    private static final class FileRangeBlob implements Blob {
+        private final Path file;
+        private final long offset;
+        private final long size;
+        private final String digest;
+
+        FileRangeBlob(Path file, long offset, long size, String digest) {
+            this.file = file;
+            this.offset = offset;
+            this.size = size;
+            this.digest = digest;
+        }
+
+        @Override
+        public BlobDescriptor writeTo(OutputStream out) throws IOException {
+            byte[] buf = new byte[1 << 18];
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                long pos = offset;
+                long end = offset + size;
+                while (pos < end) {
+                    int n = LayerGzip.read(ch, buf, pos, (int) Math.min(buf.length, end - pos));
+                    out.write(buf, 0, n);
+                    pos += n;
+                }
+            }
+            return new BlobDescriptor(size, descriptor(digest));
+        }
+
+        @Override
+        public boolean isRetryable() {
+            return true;
+        }
+    }
+
+    /** A manifest pushed byte for byte as built, so its digest is the one computed beforehand. */
+    @JsonSerialize(using = RawManifest.Writer.class)
+    static final class RawManifest implements ManifestTemplate {
+        private final byte[] bytes;
+        private final String mediaType;
+
+        RawManifest(byte[] bytes, String mediaType) {
+            this.bytes = bytes;
+            this.mediaType = mediaType;
+        }
+
+        @Override
+        public int getSchemaVersion() {
+            return 2;
+        }
+
+        @Override
+        public String getManifestMediaType() {
+            return mediaType;
+        }
+
+        static final class Writer extends JsonSerializer<RawManifest> {
+            @Override
+            public void serialize(RawManifest m, JsonGenerator gen, SerializerProvider p) throws IOException {
+                gen.writeRawValue(new String(m.bytes, java.nio.charset.StandardCharsets.UTF_8));
+            }
+        }
+    }
+}

@@ -6,6 +6,7 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
+import software.amazon.awssdk.services.ecr.EcrClient;
 
 /**
  * SDK clients a test uses to look at AWS afterwards (independent of the engine's own set-up). Static factory
@@ -23,5 +24,9 @@ public final class AwsClients {
 
     public static CloudWatchClient cloudWatch(String endpoint, String region) {
         return configure(CloudWatchClient.builder(), endpoint, region);
+    }
+
+    public static EcrClient ecr(String endpoint, String region) {
+        return configure(EcrClient.builder(), endpoint, region);
     }
 }

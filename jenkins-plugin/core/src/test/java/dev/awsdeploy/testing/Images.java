@@ -1,0 +1,168 @@
+package dev.awsdeploy.testing;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.zip.GZIPOutputStream;
+
+/**
+ * Builds test images the way the tools users have write them: a {@code docker save} archive (manifest.json, config,
+ * one layer.tar per layer, uncompressed or gzipped) and an OCI image layout. Layer contents are seeded random bytes,
+ * so two calls with the same seed make the same layer.
+ */
+public final class Images {
+    private Images() {
+    }
+
+    /** A layer: an uncompressed tar holding one file of {@code size} seeded random bytes. */
+    public static byte[] layer(long seed, int size) {
+        byte[] data = new byte[size];
+        new Random(seed).nextBytes(data);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(size + 2048);
+        try {
+            writeEntry(out, "data-" + seed + ".bin", data);
+            out.write(new byte[1024]);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return out.toByteArray();
+    }
+
+    /** A docker-save archive of these layers, tagged {@code repoTag} (or untagged when null). */
+    public static Path dockerArchive(Path file, String repoTag, boolean gzipLayers, byte[]... layers) {
+        List<String> diffIds = new ArrayList<>();
+        for (byte[] l : layers) {
+            diffIds.add(sha256(l));
+        }
+        byte[] config = config(diffIds);
+        String configName = sha256(config).substring(7) + ".json";
+        StringBuilder manifest = new StringBuilder("[{\"Config\":\"" + configName + "\",\"RepoTags\":");
+        manifest.append(repoTag == null ? "null" : "[\"" + repoTag + "\"]").append(",\"Layers\":[");
+        try (OutputStream out = Files.newOutputStream(file)) {
+            writeEntry(out, configName, config);
+            for (int i = 0; i < layers.length; i++) {
+                String dir = diffIds.get(i).substring(7);
+                byte[] body = gzipLayers ? gzip(layers[i]) : layers[i];
+                writeEntry(out, dir + "/layer.tar", body);
+                manifest.append(i == 0 ? "" : ",").append('"').append(dir).append("/layer.tar\"");
+            }
+            manifest.append("]}]");
+            writeEntry(out, "manifest.json", manifest.toString().getBytes(StandardCharsets.UTF_8));
+            out.write(new byte[1024]);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return file;
+    }
+
+    /** An OCI image layout of these layers (gzipped, as skopeo writes them), with the ref name given. */
+    public static Path ociLayout(Path dir, String refName, byte[]... layers) {
+        try {
+            Path blobs = Files.createDirectories(dir.resolve("blobs/sha256"));
+            List<String> diffIds = new ArrayList<>();
+            StringBuilder layerJson = new StringBuilder();
+            for (byte[] l : layers) {
+                diffIds.add(sha256(l));
+                byte[] gz = gzip(l);
+                String d = write(blobs, gz);
+                layerJson.append(layerJson.length() == 0 ? "" : ",").append("{\"mediaType\":\"application/vnd.oci.image"
+                        + ".layer.v1.tar+gzip\",\"digest\":\"").append(d).append("\",\"size\":").append(gz.length)
+                        .append('}');
+            }
+            byte[] config = config(diffIds);
+            String configDigest = write(blobs, config);
+            byte[] manifest = ("{\n  \"schemaVersion\": 2,\n  \"mediaType\": \"application/vnd.oci.image.manifest.v1"
+                    + "+json\",\n  \"config\": {\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\""
+                    + configDigest + "\",\"size\":" + config.length + "},\n  \"layers\": [" + layerJson + "]\n}\n")
+                    .getBytes(StandardCharsets.UTF_8);
+            String manifestDigest = write(blobs, manifest);
+            Files.writeString(dir.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
+            Files.writeString(dir.resolve("index.json"), "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":"
+                    + "\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"" + manifestDigest + "\",\"size\":"
+                    + manifest.length + ",\"annotations\":{\"org.opencontainers.image.ref.name\":\"" + refName
+                    + "\"}}]}");
+            return dir;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The digest of the only manifest of an OCI layout. */
+    public static String ociManifestDigest(Path dir) throws IOException {
+        String index = Files.readString(dir.resolve("index.json"));
+        int i = index.indexOf("sha256:");
+        return index.substring(i, i + 71);
+    }
+
+    private static byte[] config(List<String> diffIds) {
+        return ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Cmd\":[\"/data\"]},"
+                + "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" + String.join("\",\"", diffIds) + "\"]}}")
+                .getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String write(Path blobs, byte[] bytes) throws IOException {
+        String d = sha256(bytes);
+        Files.write(blobs.resolve(d.substring(7)), bytes);
+        return d;
+    }
+
+    public static byte[] gzip(byte[] data) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
+            gz.write(data);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return out.toByteArray();
+    }
+
+    public static String sha256(byte[] b) {
+        try {
+            return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** One ustar entry for a regular file, padded to 512 bytes. */
+    static void writeEntry(OutputStream out, String name, byte[] data) throws IOException {
+        byte[] h = new byte[512];
+        byte[] n = name.getBytes(StandardCharsets.UTF_8);
+        System.arraycopy(n, 0, h, 0, Math.min(100, n.length));
+        octal(h, 100, 8, 0644);
+        octal(h, 108, 8, 0);
+        octal(h, 116, 8, 0);
+        octal(h, 124, 12, data.length);
+        octal(h, 136, 12, 0);
+        h[156] = '0';
+        System.arraycopy("ustar\u000000".getBytes(StandardCharsets.US_ASCII), 0, h, 257, 8);
+        for (int i = 148; i < 156; i++) {
+            h[i] = ' ';
+        }
+        long sum = 0;
+        for (byte b : h) {
+            sum += b & 0xff;
+        }
+        octal(h, 148, 7, sum);
+        out.write(h);
+        out.write(data);
+        int pad = (512 - data.length % 512) % 512;
+        out.write(new byte[pad]);
+    }
+
+    private static void octal(byte[] h, int off, int len, long value) {
+        String s = String.format("%0" + (len - 1) + "o", value);
+        byte[] b = s.getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(b, 0, h, off, len - 1);
+        h[off + len - 1] = 0;
+    }
+}

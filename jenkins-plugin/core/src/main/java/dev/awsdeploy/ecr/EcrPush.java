@@ -305,7 +305,8 @@ public final class EcrPush {
                 return StepResult.of(Outcome.FAILED, "tag-conflict", msg, fields);
             }
             if (toTag.isEmpty()) {
-                progress.say("decision", "Tags " + String.join(", ", req.tags()) + " already point to " + digest
+                progress.say("decision", (req.tags().size() == 1 ? "Tag " + req.tags().get(0) + " already points"
+                        : "Tags " + String.join(", ", req.tags()) + " already point") + " to " + digest
                         + ": unchanged, nothing uploaded");
                 fields.putAll(counts(0, 0, layers.size(), started));
                 run.record().after("tags", before);
@@ -559,7 +560,8 @@ public final class EcrPush {
     }
 
     static String mb(long bytes) {
-        return String.format(Locale.ROOT, "%.1f MB", bytes / 1e6);
+        return bytes < 1_000_000 ? String.format(Locale.ROOT, "%.1f KB", bytes / 1e3)
+                : String.format(Locale.ROOT, "%.1f MB", bytes / 1e6);
     }
 
     private static String seconds(long nanos) {

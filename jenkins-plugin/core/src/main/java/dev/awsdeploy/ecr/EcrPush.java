@@ -83,14 +83,34 @@ public final class EcrPush {
                    boolean dryRun) {
     }
 
-    /** A blob ready to send: a byte range of a file and its digest. */
-    record Ready(String digest, Path file, long offset, long size, String mediaType, String name) {
+    /** A blob ready to send: its digest, size and bytes. */
+    record Ready(String digest, long size, EcrRegistry.Content content, String mediaType, String name) {
+    }
+
+    /** A byte range of a file (a layer inside an archive, a blob of a layout), streamed, never held in memory. */
+    static EcrRegistry.Content fileRange(Path file, long offset, long size) {
+        return out -> {
+            byte[] buf = new byte[1 << 18];
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file,
+                    java.nio.file.StandardOpenOption.READ)) {
+                long pos = offset;
+                long end = offset + size;
+                while (pos < end) {
+                    int n = LayerGzip.read(ch, buf, pos, (int) Math.min(buf.length, end - pos));
+                    out.write(buf, 0, n);
+                    pos += n;
+                }
+            }
+        };
     }
 
     public static StepResult run(Map<String, Object> input, StepRun run) {
         long started = System.nanoTime();
         Params p = new Params(input, PARAMS);
         Path work = null;
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()));
+        ExecutorService coordinator = Executors.newSingleThreadExecutor();
+        List<Spool> spools = java.util.Collections.synchronizedList(new ArrayList<>());
         try {
             work = Files.createTempDirectory("aws-deploy-ecr");
             Request req = request(p, run);
@@ -98,12 +118,26 @@ public final class EcrPush {
             List<String> tags = tags(p, req, image);
             p.check();
             run.record().inputs(p.given());
+            // Digests (and compression of uncompressed layers) run while AWS is asked about the repository.
+            Path folder = work;
+            Future<Prepared> prepared = coordinator.submit(() -> prepare(image, folder, pool, run.progress(), spools));
+            Thread warm = new Thread(EcrRegistry::warmUp, "ecr-push-warm-up");
+            warm.setDaemon(true);
+            warm.start();
             return push(run, p, new Request(req.source(), req.repository(), req.registryId(), tags, req.create(),
                     req.scanOnPush(), req.tagMutability(), req.encryption(), req.kmsKey(), req.registryUrl(),
-                    req.dryRun()), image, work, started);
+                    req.dryRun()), image, prepared, started);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {
+            coordinator.shutdownNow();
+            pool.shutdownNow();
+            try {
+                pool.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            spools.forEach(Spool::release);
             deleteQuietly(work);
         }
     }
@@ -235,8 +269,8 @@ public final class EcrPush {
         return tags;
     }
 
-    private static StepResult push(StepRun run, Params p, Request req, LocalImage image, Path work, long started)
-            throws IOException {
+    private static StepResult push(StepRun run, Params p, Request req, LocalImage image, Future<Prepared> prepared,
+                                   long started) throws IOException {
         Progress progress = run.progress();
         AwsContext aws = run.aws(p);
         EcrClient ecr = aws.client(EcrClient.class, EcrClient::builder, "ECR");
@@ -266,13 +300,12 @@ public final class EcrPush {
                 + mb(image.layers().stream().mapToLong(LocalImage.Layer::size).sum()) + ") to " + repoUri
                 + (req.registryUrl() != null ? " through " + endpoint : "") + " as " + String.join(", ", req.tags()));
 
-        ExecutorService pool = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()));
         try (EcrRegistry registry = new EcrRegistry(host, plainHttp, req.repository(), token, run.clock(), account)) {
-            List<Ready> layers = prepare(image, work, pool, progress);
-            Ready config = configBlob(image, work);
-            byte[] manifest = manifest(image, layers, config);
-            String mediaType = image.manifest() != null ? image.manifestMediaType()
-                    : Json.MAPPER.readTree(manifest).path("mediaType").asText();
+            Prepared ready = await(prepared);
+            List<Ready> layers = ready.layers();
+            Ready config = ready.config();
+            byte[] manifest = ready.manifest();
+            String mediaType = ready.mediaType();
             String digest = sha256(manifest);
             String imageUri = repoUri + "@" + digest;
 
@@ -324,10 +357,11 @@ public final class EcrPush {
                 fields.putAll(counts(0, 0, 0, started));
                 return StepResult.of(Outcome.SUCCEEDED, "would-push", plan, fields);
             }
-            if (repo == null) {
+            boolean created = repo == null;
+            if (created) {
                 repo = create(ecr, req, progress);
             }
-            long[] sent = upload(registry, layers, config, pool, progress);
+            long[] sent = upload(registry, layers, config, progress, !created);
             for (String tag : toTag) {
                 registry.pushManifest(manifest, mediaType, tag);
                 progress.action("PutImage", repoUri + ":" + tag, "Tagged " + digest + " as " + req.repository() + ":"
@@ -340,8 +374,6 @@ public final class EcrPush {
             fields.putAll(counts(sent[0], (int) sent[1], layers.size() - (int) sent[1], started));
             return StepResult.of(Outcome.SUCCEEDED, "pushed", imageUri + " pushed (" + sent[1] + " of "
                     + layers.size() + " layers uploaded, " + mb(sent[0]) + ")", fields);
-        } finally {
-            pool.shutdownNow();
         }
     }
 
@@ -387,8 +419,23 @@ public final class EcrPush {
         return repo;
     }
 
+    /** The image as it will be sent: layer and config blobs with digests, and the manifest. */
+    record Prepared(List<Ready> layers, Ready config, byte[] manifest, String mediaType) {
+    }
+
+    private static Prepared prepare(LocalImage image, Path work, ExecutorService pool, Progress progress,
+                                    List<Spool> spools) throws IOException {
+        List<Ready> layers = prepareLayers(image, work, pool, progress, spools);
+        Ready config = configBlob(image);
+        byte[] manifest = manifest(image, layers, config);
+        String mediaType = image.manifest() != null ? image.manifestMediaType()
+                : Json.MAPPER.readTree(manifest).path("mediaType").asText();
+        return new Prepared(layers, config, manifest, mediaType);
+    }
+
     /** Digests of every layer; uncompressed layers are gzipped (in parallel) into the run's folder first. */
-    private static List<Ready> prepare(LocalImage image, Path work, ExecutorService pool, Progress progress) {
+    private static List<Ready> prepareLayers(LocalImage image, Path work, ExecutorService pool, Progress progress,
+                                             List<Spool> spools) {
         List<LocalImage.Layer> raw = image.layers().stream()
                 .filter(l -> l.compression() == LocalImage.Compression.NONE).toList();
         long t0 = System.nanoTime();
@@ -408,11 +455,13 @@ public final class EcrPush {
                     default -> docker ? LocalImage.DOCKER_LAYER_GZIP : LocalImage.OCI_LAYER_GZIP;
                 };
                 if (l.compression() == LocalImage.Compression.NONE) {
-                    LayerGzip.Result r = LayerGzip.compress(l, work.resolve("layer-" + n + ".tar.gz"));
-                    return new Ready(r.digest(), r.file(), 0, r.size(), type, l.name());
+                    Spool spool = new Spool(work.resolve("layer-" + n + ".tar.gz"));
+                    spools.add(spool);
+                    LayerGzip.Result r = LayerGzip.compress(l, spool);
+                    return new Ready(r.digest(), r.size(), spool::writeTo, type, l.name());
                 }
-                return new Ready(LayerGzip.digest(l.file(), l.offset(), l.size()), l.file(), l.offset(), l.size(),
-                        type, l.name());
+                return new Ready(LayerGzip.digest(l.file(), l.offset(), l.size()), l.size(),
+                        fileRange(l.file(), l.offset(), l.size()), type, l.name());
             }));
         }
         List<Ready> out = new ArrayList<>();
@@ -420,17 +469,15 @@ public final class EcrPush {
             out.add(await(f));
         }
         if (!raw.isEmpty()) {
-            long compressed = out.stream().filter(r -> r.file().startsWith(work)).mapToLong(Ready::size).sum();
+            long compressed = spools.stream().mapToLong(Spool::size).sum();
             progress.say("progress", "Compressed to " + mb(compressed) + " in " + seconds(System.nanoTime() - t0));
         }
         return out;
     }
 
-    private static Ready configBlob(LocalImage image, Path work) throws IOException {
-        Path f = work.resolve("config.json");
-        Files.write(f, image.config());
-        String type = image.manifest() != null ? null : LocalImage.DOCKER_CONFIG;
-        return new Ready(sha256(image.config()), f, 0, image.config().length, type, "config");
+    private static Ready configBlob(LocalImage image) {
+        byte[] config = image.config();
+        return new Ready(sha256(config), config.length, out -> out.write(config), LocalImage.DOCKER_CONFIG, "config");
     }
 
     /** The source's manifest when it can be pushed as it is, else a new one over the pushed layers. */
@@ -457,8 +504,8 @@ public final class EcrPush {
     }
 
     /** Uploads the blobs the registry lacks, in parallel; returns {bytes sent, layers uploaded}. */
-    private static long[] upload(EcrRegistry registry, List<Ready> layers, Ready config, ExecutorService unused,
-                                 Progress progress) {
+    private static long[] upload(EcrRegistry registry, List<Ready> layers, Ready config, Progress progress,
+                                 boolean mayHaveBlobs) {
         Map<String, Ready> unique = new LinkedHashMap<>();
         layers.forEach(l -> unique.putIfAbsent(l.digest(), l));
         AtomicLong bytes = new AtomicLong();
@@ -471,7 +518,7 @@ public final class EcrPush {
                 futures.add(pool.submit(() -> {
                     boolean isConfig = l == config;
                     String label = isConfig ? "config" : "layer " + EcrRegistry.shortDigest(l.digest());
-                    if (registry.hasBlob(l.digest())) {
+                    if (mayHaveBlobs && registry.hasBlob(l.digest())) {
                         if (!isConfig) {
                             progress.say("progress", "Layer " + EcrRegistry.shortDigest(l.digest()) + " ("
                                     + mb(l.size()) + ") is already in the repository");
@@ -479,7 +526,7 @@ public final class EcrPush {
                         return;
                     }
                     LayerProgress lp = new LayerProgress(progress, label, l.size());
-                    boolean sent = registry.pushBlob(l.digest(), l.file(), l.offset(), l.size(), n -> {
+                    boolean sent = registry.pushBlob(l.digest(), l.size(), l.content(), n -> {
                         bytes.addAndGet(n);
                         lp.add(n);
                     });

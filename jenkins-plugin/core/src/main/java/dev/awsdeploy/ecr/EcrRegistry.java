@@ -21,11 +21,10 @@ import dev.awsdeploy.run.StepClock;
 import dev.awsdeploy.run.StepFailedException;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.channels.FileChannel;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import java.net.URI;
 import java.security.DigestException;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -56,24 +55,63 @@ final class EcrRegistry implements AutoCloseable {
         this.token = token;
         this.clock = clock;
         this.account = account;
-        this.http = httpClient(plainHttp);
+        this.http = httpClient(plainHttp, host);
     }
 
-    /** Jib's client without its own unbounded IO retries (we retry, bounded, with the step's clock). */
-    private static FailoverHttpClient httpClient(boolean plainHttp) {
+    /**
+     * Jib's client without its own unbounded IO retries (we retry, bounded, with the step's clock). For a plain-HTTP
+     * registry (loopback only) it is told up front that the host speaks HTTP, instead of trying HTTPS twice first.
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static FailoverHttpClient httpClient(boolean plainHttp, String host) {
         Consumer<LogEvent> quiet = e -> { };
+        FailoverHttpClient client;
         try {
             var ctor = FailoverHttpClient.class.getDeclaredConstructor(boolean.class, boolean.class, Consumer.class,
                     boolean.class);
             ctor.setAccessible(true);
-            return ctor.newInstance(plainHttp, plainHttp, quiet, false);
+            client = ctor.newInstance(plainHttp, plainHttp, quiet, false);
         } catch (ReflectiveOperationException | RuntimeException e) {
-            return new FailoverHttpClient(plainHttp, plainHttp, quiet);
+            client = new FailoverHttpClient(plainHttp, plainHttp, quiet);
         }
+        if (plainHttp) {
+            try {
+                var history = FailoverHttpClient.class.getDeclaredField("failoverHistory");
+                history.setAccessible(true);
+                Class<? extends Enum> failover = (Class<? extends Enum>) Class.forName(
+                        FailoverHttpClient.class.getName() + "$Failover");
+                URI uri = URI.create("https://" + host);
+                ((Map<String, Object>) history.get(client)).put(uri.getHost() + ":" + uri.getPort(),
+                        Enum.valueOf(failover, "HTTP"));
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                // Jib then finds out itself (two failed TLS handshakes on the first call).
+            }
+        }
+        return client;
     }
 
     String host() {
         return host;
+    }
+
+    /**
+     * Loads and initialises the HTTP stack (Jib, Apache HttpClient, the TLS context) without sending anything, so a
+     * background thread can do it while the step talks to AWS: the first upload then starts at once.
+     */
+    static void warmUp() {
+        try {
+            FailoverHttpClient c = httpClient(false, "localhost");
+            var transport = FailoverHttpClient.class.getDeclaredMethod("getHttpTransport", boolean.class);
+            transport.setAccessible(true);
+            transport.invoke(c, true);
+            RegistryClient.factory(EventHandlers.NONE, "localhost", "warm-up", c)
+                    .setCredential(Credential.from("AWS", "warm-up")).newRegistryClient().configureBasicAuth();
+            Class.forName("com.google.cloud.tools.jib.registry.BlobPusher");
+            Class.forName("com.google.cloud.tools.jib.registry.ManifestPusher");
+            c.shutDown();
+        } catch (ReflectiveOperationException | IOException | RuntimeException e) {
+            // only an optimisation
+        }
     }
 
     private RegistryClient client() {
@@ -101,9 +139,15 @@ final class EcrRegistry implements AutoCloseable {
         return call("check layer " + shortDigest(digest), c -> c.checkBlob(descriptor(digest)).isPresent());
     }
 
-    /** Uploads a byte range of a file as a blob; returns false when the registry already had it. */
-    boolean pushBlob(String digest, Path file, long offset, long size, Consumer<Long> sent) {
-        Blob blob = new FileRangeBlob(file, offset, size, digest);
+    /** Bytes of a blob, written as often as asked (a retried upload writes them again). */
+    @FunctionalInterface
+    interface Content {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    /** Uploads a blob; returns false when the registry already had it. */
+    boolean pushBlob(String digest, long size, Content content, Consumer<Long> sent) {
+        Blob blob = new ContentBlob(content, size, digest);
         return !call("upload layer " + shortDigest(digest), c -> c.pushBlob(descriptor(digest), blob, null, sent));
     }
 
@@ -203,32 +247,20 @@ final class EcrRegistry implements AutoCloseable {
         }
     }
 
-    /** A blob that is a byte range of a file, streamed (never held in memory). */
-    private static final class FileRangeBlob implements Blob {
-        private final Path file;
-        private final long offset;
+    private static final class ContentBlob implements Blob {
+        private final Content content;
         private final long size;
         private final String digest;
 
-        FileRangeBlob(Path file, long offset, long size, String digest) {
-            this.file = file;
-            this.offset = offset;
+        ContentBlob(Content content, long size, String digest) {
+            this.content = content;
             this.size = size;
             this.digest = digest;
         }
 
         @Override
         public BlobDescriptor writeTo(OutputStream out) throws IOException {
-            byte[] buf = new byte[1 << 18];
-            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-                long pos = offset;
-                long end = offset + size;
-                while (pos < end) {
-                    int n = LayerGzip.read(ch, buf, pos, (int) Math.min(buf.length, end - pos));
-                    out.write(buf, 0, n);
-                    pos += n;
-                }
-            }
+            content.writeTo(out);
             return new BlobDescriptor(size, descriptor(digest));
         }
 

@@ -1,11 +1,9 @@
 package dev.awsdeploy.ecr;
 
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
@@ -25,14 +23,14 @@ final class LayerGzip {
     /** Compressed sample at or above this share of its size: store the chunk. */
     private static final double STORE_ABOVE = 0.97;
 
-    /** The compressed layer: where it was written, its size and digest. */
-    record Result(Path file, long size, String digest) {
+    /** The compressed layer: where it waits, its size and digest. */
+    record Result(Spool spool, long size, String digest) {
     }
 
     private LayerGzip() {
     }
 
-    static Result compress(LocalImage.Layer layer, Path out) throws IOException {
+    static Result compress(LocalImage.Layer layer, Spool spool) throws IOException {
         MessageDigest sha = sha256();
         CRC32 crc = new CRC32();
         Deflater deflater = new Deflater(1, true);
@@ -42,7 +40,7 @@ final class LayerGzip {
         byte[] probeOut = new byte[SAMPLE * 2];
         long[] written = {0};
         try (FileChannel ch = FileChannel.open(layer.file(), StandardOpenOption.READ);
-             OutputStream file = new BufferedOutputStream(Files.newOutputStream(out), 1 << 16)) {
+             OutputStream file = spool) {
             OutputStream o = new OutputStream() {
                 @Override
                 public void write(int b) throws IOException {
@@ -93,7 +91,7 @@ final class LayerGzip {
             deflater.end();
             probe.end();
         }
-        return new Result(out, written[0], "sha256:" + HexFormat.of().formatHex(sha.digest()));
+        return new Result(spool, written[0], "sha256:" + HexFormat.of().formatHex(sha.digest()));
     }
 
     private static boolean compressible(Deflater probe, byte[] in, int n, byte[] out) {

@@ -120,13 +120,13 @@ class EcrPushFailureTest {
 
     @Test
     void aPushThatOutlivesTheTokenFetchesAFreshOneAndCarriesOn() throws Exception {
-        // Every look at the clock is an hour later: the 12-hour token runs out during the push.
+        // Every look at the clock is 4 hours later: the 12-hour token runs out during the push.
         StepClock hours = new StepClock() {
             private Instant now = Instant.parse("2026-11-25T00:00:00Z");
 
             @Override
             public synchronized Instant now() {
-                now = now.plus(Duration.ofHours(1));
+                now = now.plus(Duration.ofHours(4));
                 return now;
             }
 

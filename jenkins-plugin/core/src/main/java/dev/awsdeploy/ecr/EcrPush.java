@@ -114,7 +114,7 @@ public final class EcrPush {
         try {
             work = Files.createTempDirectory("aws-deploy-ecr");
             Request req = request(p, run);
-            LocalImage image = openSource(p, req, work);
+            LocalImage image = openSource(p, req, work, run.env());
             List<String> tags = tags(p, req, image);
             p.check();
             run.record().inputs(p.given());
@@ -238,12 +238,12 @@ public final class EcrPush {
         }
     }
 
-    private static LocalImage openSource(Params p, Request req, Path work) {
+    private static LocalImage openSource(Params p, Request req, Path work, Map<String, String> env) {
         if (req.source() == null || p.problems().stream().anyMatch(x -> x.parameter().equals("source"))) {
             return null;
         }
         try {
-            return ImageSource.open(req.source(), work);
+            return ImageSource.open(req.source(), work, env);
         } catch (SourceException e) {
             p.problem("source", req.source(), e.getMessage(), e.fix());
             return null;

@@ -27,7 +27,7 @@ final class ImageSource {
     }
 
     /** Reads the image a source names; {@code work} is a private temporary folder for this run. */
-    static LocalImage open(String source, Path work) throws SourceException {
+    static LocalImage open(String source, Path work, java.util.Map<String, String> env) throws SourceException {
         String scheme = scheme(source);
         String rest = source.substring(scheme.length() + 1);
         if (rest.isBlank()) {
@@ -43,7 +43,7 @@ final class ImageSource {
                 String[] pathRef = splitPathRef(rest, true);
                 yield OciLayout.read(Path.of(pathRef[0]), pathRef[1]);
             }
-            case "docker" -> DockerArchive.read(dockerSave(rest, work), rest);
+            case "docker" -> DockerArchive.read(dockerSave(docker(env), rest, work), rest);
             default -> throw new IllegalStateException(scheme);
         };
     }
@@ -95,11 +95,25 @@ final class ImageSource {
         }
     }
 
-    private static Path dockerSave(String image, Path work) throws SourceException {
+    /** The docker command on the step's PATH (the agent's environment), or null. */
+    static String docker(java.util.Map<String, String> env) {
+        String path = env.getOrDefault("PATH", "");
+        for (String dir : path.split(java.io.File.pathSeparator)) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, "docker"))) {
+                return Path.of(dir, "docker").toString();
+            }
+        }
+        return null;
+    }
+
+    private static Path dockerSave(String docker, String image, Path work) throws SourceException {
         Path out = work.resolve("docker-save.tar");
         Process p;
         try {
-            p = new ProcessBuilder("docker", "save", "-o", out.toString(), image)
+            if (docker == null) {
+                throw new IOException("no docker on PATH");
+            }
+            p = new ProcessBuilder(docker, "save", "-o", out.toString(), image)
                     .redirectErrorStream(true).start();
         } catch (IOException e) {
             throw new SourceException("needs the docker command, which is not installed here",

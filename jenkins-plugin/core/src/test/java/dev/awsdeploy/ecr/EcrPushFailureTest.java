@@ -146,8 +146,8 @@ class EcrPushFailureTest {
 
     @Test
     void aDockerSourceWithoutADaemonIsBadInputThatSaysWhatToDo() {
-        Cli.Run r = cli.run("ecr-push", "--source", "docker:myapp:1.0", "--repository", "app", "--registry-url",
-                registry.url());
+        Cli.Run r = cli.env("PATH", System.getenv("PATH")).run("ecr-push", "--source", "docker:myapp:1.0",
+                "--repository", "app", "--registry-url", registry.url());
 
         assertEquals(2, r.exit(), r.toString());
         assertTrue(r.err().contains("source 'docker:myapp:1.0': needs"), r.err());

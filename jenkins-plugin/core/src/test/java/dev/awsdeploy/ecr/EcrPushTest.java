@@ -264,4 +264,21 @@ class EcrPushTest {
         assertTrue(lines.get(2).matches(".*: 75% of 21\\.0 MB at [0-9.]+ MB/s"), lines.get(2));
         assertEquals(2, r.err().lines().filter(l -> l.contains("Uploaded layer")).count(), r.err());
     }
+
+    @Test
+    void aDockerSourceIsSavedThroughTheDockerCommandOfTheStepsPath() throws Exception {
+        Path saved = Images.dockerArchive(tmp.resolve("saved.tar"), "myapp:3.1", false, BASE, APP);
+        Path bin = Files.createDirectories(tmp.resolve("bin"));
+        Path docker = bin.resolve("docker");
+        // A stand-in for the docker CLI: checks it is asked to save the image to a file, then writes the archive.
+        Files.writeString(docker, "#!/bin/sh\n[ \"$1 $2 $4\" = \"save -o myapp:3.1\" ] || { echo \"unexpected: $*\"; "
+                + "exit 1; }\ncp '" + saved + "' \"$3\"\n");
+        docker.toFile().setExecutable(true);
+
+        Cli.Run r = cli.env("PATH", bin + ":/usr/bin:/bin").run(push("docker:myapp:3.1", "--create-repository"));
+
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals("[\"3.1\"]", json(r).path("tags").toString());
+        assertEquals(json(r).path("digest").asText(), registry.manifest(repo, "3.1").digestHeader());
+    }
 }

@@ -575,7 +575,7 @@ public final class EcrPush {
 
         synchronized void done() {
             progress.say("progress", "Uploaded " + label + " (" + mb(total) + ") in "
-                    + seconds(System.nanoTime() - start) + " at " + rate(total));
+                    + seconds(System.nanoTime() - start) + (total >= 1_000_000 ? " at " + rate(total) : ""));
         }
 
         private String rate(long bytes) {

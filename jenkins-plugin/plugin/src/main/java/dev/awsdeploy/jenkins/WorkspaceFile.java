@@ -1,0 +1,14 @@
+package dev.awsdeploy.jenkins;
+
+/** What a parameter that names something in the workspace may name. */
+enum WorkspaceFile {
+    /** Always a file in the workspace (an alarm's JSON). */
+    FILE,
+    /** A file or a folder in the workspace (a CodeDeploy bundle). */
+    FILE_OR_FOLDER,
+    /**
+     * A file in the workspace, or a reference the engine resolves in AWS: a task definition file, or
+     * {@code family:revision} or an ARN.
+     */
+    FILE_OR_REFERENCE
+}

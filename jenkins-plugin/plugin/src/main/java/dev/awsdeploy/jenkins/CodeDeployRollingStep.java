@@ -57,7 +57,7 @@ public final class CodeDeployRollingStep extends EngineStep {
 
     @Override
     Map<String, WorkspaceFile> workspaceFiles() {
-        return Map.of("bundle", WorkspaceFile.FILE_OR_FOLDER, "taskDefinition", WorkspaceFile.FILE_OR_REFERENCE);
+        return Map.of("bundle", WorkspaceFile.FILE_OR_FOLDER, "taskDefinition", WorkspaceFile.FILE_OR_ARN);
     }
 
     @Override

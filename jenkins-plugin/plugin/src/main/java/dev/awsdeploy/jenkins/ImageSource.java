@@ -3,8 +3,8 @@ package dev.awsdeploy.jenkins;
 import java.io.File;
 
 /**
- * ecrPush's {@code source} names an image in the workspace ({@code docker-archive:PATH}, {@code oci:DIR} or
- * {@code oci:DIR:REF}) or in the agent's Docker daemon ({@code docker:IMAGE}). Relative paths are made absolute
+ * ecrPush's {@code source} names an image in the workspace ({@code docker-archive:PATH[:REF]} or
+ * {@code oci:DIR[:REF]}) or in the agent's Docker daemon ({@code docker:IMAGE}). Relative paths are made absolute
  * against the workspace on the agent, where the engine runs for this step; other values are left to the engine,
  * which reports anything it does not understand.
  */
@@ -25,17 +25,8 @@ final class ImageSource {
         if (!scheme.equals("docker-archive") && !scheme.equals("oci") || rest.isEmpty()) {
             return source;
         }
-        String path = rest;
-        String ref = "";
-        if (scheme.equals("oci")) {
-            int sep = rest.indexOf(':');
-            if (sep > 0) {
-                path = rest.substring(0, sep);
-                ref = rest.substring(sep);
-            }
-        }
-        File f = new File(path);
-        String absolute = f.isAbsolute() ? f.getPath() : new File(workspace, path).getPath();
-        return scheme + ":" + absolute + ref;
+        // The engine finds where the path ends (before an optional :REF) by testing prefixes, so the whole rest is
+        // placed under the workspace: docker-archive:build/app.tar:myapp:1 -> docker-archive:/ws/build/app.tar:myapp:1
+        return new File(rest).isAbsolute() ? source : scheme + ":" + new File(workspace, rest).getPath();
     }
 }

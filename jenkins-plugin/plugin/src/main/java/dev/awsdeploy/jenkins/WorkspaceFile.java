@@ -6,9 +6,8 @@ enum WorkspaceFile {
     FILE,
     /** A file or a folder in the workspace (a CodeDeploy bundle). */
     FILE_OR_FOLDER,
-    /**
-     * A file in the workspace, or a reference the engine resolves in AWS: a task definition file, or
-     * {@code family:revision} or an ARN.
-     */
-    FILE_OR_REFERENCE
+    /** A file in the workspace, or a task definition AWS knows: {@code family:revision} or an ARN (ecsBlueGreen). */
+    FILE_OR_REFERENCE,
+    /** A file in the workspace, or an ARN (codeDeployRolling's task definition). */
+    FILE_OR_ARN
 }

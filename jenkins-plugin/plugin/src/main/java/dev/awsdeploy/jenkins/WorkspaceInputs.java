@@ -19,8 +19,9 @@ import java.util.regex.Pattern;
  * or ARN), or the step stops with an error.
  */
 final class WorkspaceInputs {
-    /** {@code family}, {@code family:revision} or an ARN: a task definition AWS already knows. */
-    private static final Pattern REFERENCE = Pattern.compile("arn:aws[\\w-]*:.+|[A-Za-z0-9_-]{1,255}(:\\d+)?");
+    /** {@code family:revision} or an ARN: a task definition AWS already knows. */
+    private static final Pattern REFERENCE = Pattern.compile("arn:aws[\\w-]*:.+|[A-Za-z0-9_-]{1,255}:\\d+");
+    private static final Pattern ARN = Pattern.compile("arn:aws[\\w-]*:.+");
 
     private WorkspaceInputs() {
     }
@@ -42,7 +43,8 @@ final class WorkspaceInputs {
             }
             FilePath source = workspace == null ? null : workspace.child(name);
             boolean exists = source != null && source.exists();
-            if (f.getValue() == WorkspaceFile.FILE_OR_REFERENCE && !exists && REFERENCE.matcher(name).matches()) {
+            if (!exists && (f.getValue() == WorkspaceFile.FILE_OR_REFERENCE && REFERENCE.matcher(name).matches()
+                    || f.getValue() == WorkspaceFile.FILE_OR_ARN && ARN.matcher(name).matches())) {
                 continue; // an AWS reference: the engine resolves it
             }
             if (workspace == null) {
@@ -58,13 +60,15 @@ final class WorkspaceInputs {
                 throw new AbortException(label + ": " + param + " '" + name + "' is a folder; give the JSON file "
                         + "inside it");
             }
-            FilePath target = new FilePath(new File(into, param));
-            if (folder) {
+            // The copy keeps its name: engines derive names from it (a bundle's S3 key).
+            FilePath target = new FilePath(new File(new File(into, param), source.getName()));
+            if (target.exists()) {
                 target.deleteRecursive();
+            }
+            if (folder) {
                 target.mkdirs();
                 source.copyRecursiveTo(target);
             } else {
-                target = target.child(source.getName());
                 target.getParent().mkdirs();
                 source.copyTo(target);
             }

@@ -42,8 +42,9 @@ final class Engine {
         List<String> actions = all.stream().filter(d -> d.step().equals(step) && d.action() != null)
                 .map(StepDefinition::action).collect(Collectors.toList());
         if (!actions.isEmpty()) {
-            throw new AbortException(step + ": action '" + action + "' is not one of " + String.join(", ", actions)
-                    + "; write e.g. " + step + " action: '" + actions.get(0) + "', ...");
+            throw new AbortException(step + ": " + (action == null ? "action is required" : "action '" + action
+                    + "' is not one of " + String.join(", ", actions)) + "; write e.g. " + step + " action: '"
+                    + actions.get(0) + "', ... (actions: " + String.join(", ", actions) + ")");
         }
         throw new AbortException(step + ": this version of the aws-deploy engine has no such step; update the "
                 + "aws-deploy plugin");

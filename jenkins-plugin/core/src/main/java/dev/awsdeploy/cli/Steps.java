@@ -5,7 +5,7 @@ import dev.awsdeploy.run.StepDefinition;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Every step the engine offers: the CLI builds its commands from it, the Jenkins plugin finds its steps in it. */
+/** Every step the CLI offers (and the var and plugin document), by command path. */
 public final class Steps {
     private Steps() {
     }

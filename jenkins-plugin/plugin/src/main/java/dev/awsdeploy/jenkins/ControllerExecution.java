@@ -180,7 +180,7 @@ final class ControllerExecution extends StepExecution {
         try {
             EnvVars env = context.get(EnvVars.class);
             if (env != null) {
-                return Environment.forEngine(env);
+                return Environment.forController(env);
             }
         } catch (IOException | RuntimeException e) {
             if (!resumed) {

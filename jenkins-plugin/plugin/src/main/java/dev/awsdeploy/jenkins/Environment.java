@@ -29,6 +29,22 @@ final class Environment {
         return out;
     }
 
+    /**
+     * What the engine gets on the controller: as {@link #forEngine}, but AWS keys that are merely the controller
+     * process's own (the built-in node's environment includes it) are dropped, so a Jenkinsfile cannot act with the
+     * controller's identity. Keys bound for the build (withCredentials, withAWS) differ from those and are kept.
+     */
+    static HashMap<String, String> forController(Map<String, String> env) {
+        HashMap<String, String> out = forEngine(env);
+        for (String k : KEYS) {
+            String own = System.getenv(k);
+            if (own != null && own.equals(out.get(k))) {
+                out.remove(k);
+            }
+        }
+        return out;
+    }
+
     /** The non-secret part, kept across a restart in case the build's environment cannot be read again. */
     static HashMap<String, String> persistable(Map<String, String> env) {
         HashMap<String, String> out = new HashMap<>();

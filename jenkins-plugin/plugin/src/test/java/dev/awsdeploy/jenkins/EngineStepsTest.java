@@ -25,7 +25,7 @@ public class EngineStepsTest {
     public JenkinsRule r = new JenkinsRule();
 
     private WorkflowRun failing(String script) throws Exception {
-        WorkflowJob p = r.createProject(WorkflowJob.class, "p" + System.nanoTime());
+        WorkflowJob p = r.jenkins.createProject(WorkflowJob.class, "p" + System.nanoTime());
         p.setDefinition(new CpsFlowDefinition(script, true));
         return r.buildAndAssertStatus(Result.FAILURE, p);
     }

@@ -95,9 +95,9 @@ final class ImageSource {
         }
     }
 
-    /** The docker command on the step's PATH (the agent's environment), or null. */
+    /** The docker command on the step's PATH (the agent's environment; this process's when it has none), or null. */
     static String docker(java.util.Map<String, String> env) {
-        String path = env.getOrDefault("PATH", "");
+        String path = env.containsKey("PATH") ? env.get("PATH") : System.getenv().getOrDefault("PATH", "");
         for (String dir : path.split(java.io.File.pathSeparator)) {
             if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, "docker"))) {
                 return Path.of(dir, "docker").toString();

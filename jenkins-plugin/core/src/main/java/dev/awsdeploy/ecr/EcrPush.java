@@ -284,6 +284,12 @@ public final class EcrPush {
         if (repo != null) {
             run.record().before("repository", Map.of("uri", repo.repositoryUri(), "tagMutability",
                     repo.imageTagMutabilityAsString()));
+            if (req.create()) {
+                run.progress().say("decision", "Repository " + req.repository() + " exists (" + repo
+                        .imageTagMutabilityAsString() + " tags, scan on push " + (repo.imageScanningConfiguration() != null
+                        && Boolean.TRUE.equals(repo.imageScanningConfiguration().scanOnPush()) ? "on" : "off")
+                        + "): createRepository leaves its settings as they are");
+            }
         }
         boolean immutable = repo != null ? repo.imageTagMutabilityAsString().startsWith("IMMUTABLE")
                 : req.tagMutability().equals("IMMUTABLE");

@@ -19,7 +19,7 @@ import java.util.zip.Deflater;
  */
 final class LayerGzip {
     static final int CHUNK = 1 << 20;
-    private static final int SAMPLE = 32 << 10;
+    private static final int SAMPLE = 16 << 10;
     /** Compressed sample at or above this share of its size: store the chunk. */
     private static final double STORE_ABOVE = 0.97;
 

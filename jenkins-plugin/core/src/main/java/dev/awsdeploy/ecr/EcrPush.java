@@ -308,7 +308,8 @@ public final class EcrPush {
         String repoUri = repo != null ? repo.repositoryUri()
                 : URI.create(token.proxyEndpoint()).getHost() + "/" + req.repository();
 
-        progress.say("plan", "Pushing " + image.description() + " (" + image.layers().size() + " layers, "
+        progress.say("plan", "Pushing " + image.description() + " (" + image.layers().size() + " layer"
+                + (image.layers().size() == 1 ? ", " : "s, ")
                 + mb(image.layers().stream().mapToLong(LocalImage.Layer::size).sum()) + ") to " + repoUri
                 + (req.registryUrl() != null ? " through " + endpoint : "") + " as " + String.join(", ", req.tags()));
 

@@ -1,6 +1,7 @@
 package dev.awsdeploy.cli;
 
 import dev.awsdeploy.cloudwatch.CloudWatchAlarm;
+import dev.awsdeploy.codedeploy.CodeDeployRolling;
 import dev.awsdeploy.run.StepDefinition;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,6 +13,7 @@ final class Steps {
 
     static List<StepDefinition> all() {
         List<StepDefinition> all = new ArrayList<>(CloudWatchAlarm.ACTIONS);
+        all.add(CodeDeployRolling.DEFINITION);
         return all;
     }
 }

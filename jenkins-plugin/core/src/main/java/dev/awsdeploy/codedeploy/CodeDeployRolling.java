@@ -156,6 +156,8 @@ public final class CodeDeployRolling {
             }
 
             // Act.
+            run.progress().say("plan", "Deploying " + revision.summary() + " to " + req.application() + "/"
+                    + req.deploymentGroup() + " (" + platform + ") with deployment config " + config.summary);
             if (config.create != null) {
                 cd.createDeploymentConfig(b -> b.deploymentConfigName(config.create.deploymentConfigName())
                         .computePlatform(config.create.computePlatform())

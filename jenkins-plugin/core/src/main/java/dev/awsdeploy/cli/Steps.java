@@ -6,12 +6,12 @@ import dev.awsdeploy.run.StepDefinition;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Every step the CLI offers, by command path. */
-final class Steps {
+/** Every step the CLI offers (and the var and plugin document), by command path. */
+public final class Steps {
     private Steps() {
     }
 
-    static List<StepDefinition> all() {
+    public static List<StepDefinition> all() {
         List<StepDefinition> all = new ArrayList<>(CloudWatchAlarm.ACTIONS);
         all.add(CodeDeployRolling.DEFINITION);
         return all;

@@ -5,15 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.awsdeploy.run.Json;
+import dev.awsdeploy.testing.AwsClients;
 import dev.awsdeploy.testing.Cli;
 import dev.awsdeploy.testing.MotoServer;
 import dev.awsdeploy.testing.Repo;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
 import software.amazon.awssdk.services.cloudwatch.model.MetricAlarm;
 
@@ -25,15 +23,8 @@ class AlarmPutTest {
     private final Cli cli = new Cli(moto.url()).env("AWS_REGION", "ap-northeast-2");
     private static final String FILE = Repo.path("resources/alarms/high-error-rate.json");
 
-    static CloudWatchClient cloudWatch(String endpoint) {
-        return CloudWatchClient.builder().endpointOverride(java.net.URI.create(endpoint))
-                .region(Region.AP_NORTHEAST_2)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing")))
-                .build();
-    }
-
     static MetricAlarm alarm(String endpoint, String name) {
-        try (CloudWatchClient cw = cloudWatch(endpoint)) {
+        try (CloudWatchClient cw = AwsClients.cloudWatch(endpoint, "ap-northeast-2")) {
             List<MetricAlarm> found = cw.describeAlarms(r -> r.alarmNames(name)).metricAlarms();
             return found.isEmpty() ? null : found.get(0);
         }

@@ -1,0 +1,27 @@
+package dev.awsdeploy.testing;
+
+import java.net.URI;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
+
+/**
+ * SDK clients a test uses to look at AWS afterwards (independent of the engine's own set-up). Static factory
+ * methods, so Groovy 2.4 tests can use them too (it cannot call static interface methods such as builder()).
+ */
+public final class AwsClients {
+    private AwsClients() {
+    }
+
+    public static <B extends AwsClientBuilder<B, C>, C> C configure(B builder, String endpoint, String region) {
+        return builder.endpointOverride(URI.create(endpoint)).region(Region.of(region))
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing")))
+                .build();
+    }
+
+    public static CloudWatchClient cloudWatch(String endpoint, String region) {
+        return configure(CloudWatchClient.builder(), endpoint, region);
+    }
+}

@@ -1,0 +1,107 @@
+package dev.awsdeploy.library
+
+import static com.lesfurets.jenkins.unit.global.lib.LibraryConfiguration.library
+import static com.lesfurets.jenkins.unit.global.lib.LocalSource.localSource
+
+import com.lesfurets.jenkins.unit.cps.BasePipelineTestCPS
+import dev.awsdeploy.testing.Repo
+import java.nio.file.Files
+import java.nio.file.Path
+
+/**
+ * Base of the shared library's tests: the library is loaded from this repository under JenkinsPipelineUnit's CPS
+ * interpreter; sh runs real commands (the real aws-deploy CLI) in a temporary workspace with the pipeline's env
+ * and the credentials withCredentials binds; error() throws like Jenkins'.
+ */
+abstract class LibraryPipelineTest extends BasePipelineTestCPS {
+    /** Fake credentials bound by withCredentials; a test asserts they never reach the log. */
+    static final String ACCESS_KEY = 'FAKEACCESSKEYFORLIBRARYTEST'
+    static final String SECRET_KEY = 'fake/secret+key/for/library/test/only'
+
+    Path workspace
+    final Map<String, String> env = [:]
+    final Map<String, String> bound = [:]
+    final StringBuilder log = new StringBuilder()
+    final List<String> commands = []
+    final List<String> credentialsUsed = []
+
+    void setUpLibrary() {
+        Path root = Repo.root()
+        Path libs = root.resolve('test/target/libs')
+        Files.createDirectories(libs)
+        Path link = libs.resolve('aws-deploy@main')
+        if (!Files.exists(link)) {
+            Files.createSymbolicLink(link, root)
+        }
+        scriptRoots = [root.resolve('test/pipelines').toString(), root.toString()] as String[]
+        scriptExtension = 'jenkins'
+        super.setUp()
+        helper.registerSharedLibrary(library().name('aws-deploy').defaultVersion('main').allowOverride(false)
+                .implicit(true).targetPath(libs.toString()).retriever(localSource(libs.toString())).build())
+        workspace = Files.createTempDirectory('workspace')
+        env.AWS_DEPLOY_CLI = root.resolve('bin/aws-deploy').toString()
+        binding.setVariable('env', env)
+        registerSteps()
+    }
+
+    private void registerSteps() {
+        helper.registerAllowedMethod('error', [String]) { String message ->
+            throw new PipelineError(message)
+        }
+        helper.registerAllowedMethod('sh', [Map]) { Map args -> sh(args) }
+        helper.registerAllowedMethod('sh', [String]) { String script -> sh([script: script]) }
+        helper.registerAllowedMethod('echo', [String]) { String s -> log.append(s).append('\n') }
+        helper.registerAllowedMethod('fileExists', [String]) { String f -> Files.exists(workspace.resolve(f)) }
+        helper.registerAllowedMethod('readFile', [Map]) { Map m ->
+            new String(Files.readAllBytes(workspace.resolve(m.file as String)), (m.encoding ?: 'UTF-8') as String)
+        }
+        helper.registerAllowedMethod('readFile', [String]) { String f ->
+            new String(Files.readAllBytes(workspace.resolve(f)), 'UTF-8')
+        }
+        helper.registerAllowedMethod('writeFile', [Map]) { Map m ->
+            Path p = workspace.resolve(m.file as String)
+            Files.createDirectories(p.parent)
+            Files.write(p, (m.text as String).getBytes((m.encoding ?: 'UTF-8') as String))
+        }
+        helper.registerAllowedMethod('withCredentials', [List, Closure]) { List bindings, Closure body ->
+            bindings.each { Map b ->
+                credentialsUsed << (b.credentialsId as String)
+                bound[b.accessKeyVariable as String] = ACCESS_KEY
+                bound[b.secretKeyVariable as String] = SECRET_KEY
+            }
+            // Under the CPS interpreter the body runs after this mock returns, so the binding stays in place.
+            body.call()
+        }
+    }
+
+    /** Runs a shell command for real, like a Jenkins agent would, and records it and its output. */
+    Object sh(Map args) {
+        String script = args.script
+        commands << script
+        ProcessBuilder pb = new ProcessBuilder('bash', '-c', script).directory(workspace.toFile())
+                .redirectErrorStream(false)
+        pb.environment().putAll(env)
+        pb.environment().putAll(bound)
+        Process p = pb.start()
+        def err = new StringBuilder()
+        def out = new StringBuilder()
+        p.consumeProcessOutput(out, err)
+        int status = p.waitFor()
+        Thread.sleep(20)
+        log.append(out).append(err)
+        if (args.returnStatus) {
+            return status
+        }
+        if (status != 0) {
+            throw new PipelineError("script returned exit code ${status}")
+        }
+        return args.returnStdout ? out.toString() : null
+    }
+
+    /** What Jenkins' error step throws. */
+    static class PipelineError extends RuntimeException {
+        PipelineError(String message) {
+            super(message)
+        }
+    }
+}

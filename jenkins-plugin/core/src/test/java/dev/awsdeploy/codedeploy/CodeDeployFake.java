@@ -22,16 +22,16 @@ import java.util.List;
  * GetDeployment moves one state on; the last state stays), deployment configs, targets with lifecycle events,
  * StopDeployment and ContinueDeployment. Everything else goes on to moto.
  */
-final class CodeDeployFake {
+public final class CodeDeployFake {
     private static final String CREATED = "1795521600.123";
     private final WireMockServer wm;
 
-    CodeDeployFake(AwsFront front) {
+    public CodeDeployFake(AwsFront front) {
         this.wm = front.wiremock();
     }
 
     /** One look at a deployment, as GetDeployment answers it; the id is echoed from the request. */
-    static final class Look {
+    public static final class Look {
         final ObjectNode info = Json.MAPPER.createObjectNode();
 
         Look(String status) {
@@ -46,40 +46,40 @@ final class CodeDeployFake {
             counts(0, 0, 0, 0, 0);
         }
 
-        Look counts(int pending, int inProgress, int succeeded, int failed, int skipped) {
+        public Look counts(int pending, int inProgress, int succeeded, int failed, int skipped) {
             ObjectNode o = info.putObject("deploymentOverview");
             o.put("Pending", pending).put("InProgress", inProgress).put("Succeeded", succeeded).put("Failed", failed)
                     .put("Skipped", skipped).put("Ready", 0);
             return this;
         }
 
-        Look id(String id) {
+        public Look id(String id) {
             info.put("deploymentId", id);
             return this;
         }
 
-        Look platform(String p) {
+        public Look platform(String p) {
             info.put("computePlatform", p);
             return this;
         }
 
-        Look error(String code, String message) {
+        public Look error(String code, String message) {
             info.putObject("errorInformation").put("code", code).put("message", message);
             info.put("completeTime", Double.parseDouble(CREATED) + 300);
             return this;
         }
 
-        Look rollback(String rollbackId, String message) {
+        public Look rollback(String rollbackId, String message) {
             info.putObject("rollbackInfo").put("rollbackDeploymentId", rollbackId).put("rollbackMessage", message);
             return this;
         }
 
-        Look revision(JsonNode revision) {
+        public Look revision(JsonNode revision) {
             info.set("revision", revision);
             return this;
         }
 
-        String body() {
+        public String body() {
             ObjectNode root = Json.MAPPER.createObjectNode();
             root.set("deploymentInfo", info);
             return Json.write(root);
@@ -90,7 +90,7 @@ final class CodeDeployFake {
      * Answers {@code op} with moto's own answer to {@code request} as it is now, its ISO-8601 timestamps written
      * as the epoch seconds CodeDeploy's wire format has (the SDK cannot read moto's).
      */
-    void fromMoto(MotoServer moto, String op, String request) {
+    public void fromMoto(MotoServer moto, String op, String request) {
         try {
             java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
                     java.net.http.HttpRequest.newBuilder(java.net.URI.create(moto.url() + "/"))
@@ -122,21 +122,45 @@ final class CodeDeployFake {
         }
     }
 
-    WireMockServer wiremock() {
+    /**
+     * Given: in moto (eu-west-1), application myapp of the platform with deployment group prod, and bucket releases
+     * holding app.zip; GetApplication answered from moto through WireMock.
+     */
+    public void givenApplication(MotoServer moto, String platform) {
+        var creds = software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create("testing", "testing"));
+        var region = software.amazon.awssdk.regions.Region.EU_WEST_1;
+        try (var cd = software.amazon.awssdk.services.codedeploy.CodeDeployClient.builder()
+                .endpointOverride(java.net.URI.create(moto.url())).region(region).credentialsProvider(creds).build();
+             var s3 = software.amazon.awssdk.services.s3.S3Client.builder()
+                     .endpointOverride(java.net.URI.create(moto.url())).region(region).credentialsProvider(creds)
+                     .forcePathStyle(true).build()) {
+            cd.createApplication(b -> b.applicationName("myapp").computePlatform(platform));
+            cd.createDeploymentGroup(b -> b.applicationName("myapp").deploymentGroupName("prod")
+                    .serviceRoleArn("arn:aws:iam::123456789012:role/codedeploy"));
+            s3.createBucket(b -> b.bucket("releases").createBucketConfiguration(c -> c.locationConstraint(
+                    "eu-west-1")));
+            s3.putObject(b -> b.bucket("releases").key("app.zip"),
+                    software.amazon.awssdk.core.sync.RequestBody.fromString("zip"));
+        }
+        fromMoto(moto, "GetApplication", "{\"applicationName\":\"myapp\"}");
+    }
+
+    public WireMockServer wiremock() {
         return wm;
     }
 
-    static Look look(String status) {
+    public static Look look(String status) {
         return new Look(status);
     }
 
     /** GetDeployment of any deployment walks through these looks, one per call; the last one stays. */
-    void lifecycle(Look... looks) {
+    public void lifecycle(Look... looks) {
         lifecycle("lifecycle", null, looks);
     }
 
     /** The same, only for the deployment whose id is {@code id} (e.g. a rollback deployment). */
-    void lifecycleOf(String id, Look... looks) {
+    public void lifecycleOf(String id, Look... looks) {
         lifecycle("lifecycle-" + id, id, looks);
     }
 
@@ -157,7 +181,7 @@ final class CodeDeployFake {
     }
 
     /** GetDeploymentConfig answers "does not exist" until CreateDeploymentConfig has made it. */
-    void configCreatedOnDemand(String name, String configJson) {
+    public void configCreatedOnDemand(String name, String configJson) {
         wm.stubFor(AwsFront.operation("GetDeploymentConfig").inScenario("config-" + name)
                 .whenScenarioStateIs(Scenario.STARTED).atPriority(5)
                 .willReturn(AwsFront.jsonError(400, "DeploymentConfigDoesNotExistException",
@@ -170,19 +194,19 @@ final class CodeDeployFake {
                 .willReturn(AwsFront.json("{\"deploymentConfigInfo\":" + configJson + "}")));
     }
 
-    void configExists(String configJson) {
+    public void configExists(String configJson) {
         wm.stubFor(AwsFront.operation("GetDeploymentConfig").atPriority(5)
                 .willReturn(AwsFront.json("{\"deploymentConfigInfo\":" + configJson + "}")));
     }
 
-    void noSuchConfig() {
+    public void noSuchConfig() {
         wm.stubFor(AwsFront.operation("GetDeploymentConfig").atPriority(6)
                 .willReturn(AwsFront.jsonError(400, "DeploymentConfigDoesNotExistException",
                         "No deployment configuration found for name")));
     }
 
     /** One failed instance with a failed lifecycle event, as ListDeploymentTargets / BatchGetDeploymentTargets. */
-    void failedInstance(String instanceId, String event, String errorCode, String message, String logTail) {
+    public void failedInstance(String instanceId, String event, String errorCode, String message, String logTail) {
         wm.stubFor(AwsFront.operation("ListDeploymentTargets").atPriority(5)
                 .willReturn(AwsFront.json("{\"targetIds\":[\"" + instanceId + "\"]}")));
         ObjectNode target = Json.MAPPER.createObjectNode();
@@ -205,17 +229,17 @@ final class CodeDeployFake {
                 .willReturn(AwsFront.json(Json.write(root))));
     }
 
-    void stopAnswers(String status, String message) {
+    public void stopAnswers(String status, String message) {
         wm.stubFor(AwsFront.operation("StopDeployment").atPriority(5).willReturn(AwsFront.json(
                 "{\"status\":\"" + status + "\",\"statusMessage\":\"" + message + "\"}")));
     }
 
-    void continueAnswers() {
+    public void continueAnswers() {
         wm.stubFor(AwsFront.operation("ContinueDeployment").atPriority(5).willReturn(AwsFront.json("{}")));
     }
 
     /** BatchGetDeployments answers these deployments (moto's own answer has timestamps the SDK cannot read). */
-    void batchGet(Look... looks) {
+    public void batchGet(Look... looks) {
         ObjectNode root = Json.MAPPER.createObjectNode();
         var arr = root.putArray("deploymentsInfo");
         for (Look l : looks) {
@@ -225,7 +249,7 @@ final class CodeDeployFake {
     }
 
     /** Requests of one operation that reached WireMock (stubbed or proxied), as JSON bodies. */
-    List<JsonNode> requests(String operation) {
+    public List<JsonNode> requests(String operation) {
         List<JsonNode> out = new ArrayList<>();
         for (LoggedRequest r : wm.findAll(com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor(
                 com.github.tomakehurst.wiremock.client.WireMock.anyUrl()).withHeader("X-Amz-Target",
@@ -243,7 +267,7 @@ final class CodeDeployFake {
         return out;
     }
 
-    int count(String operation) {
+    public int count(String operation) {
         return requests(operation).size();
     }
 }

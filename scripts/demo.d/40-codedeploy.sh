@@ -16,7 +16,8 @@ cd_demo() {
 
   # The alarm scene left HighErrorRate in ALARM; the incident is over.
   curl -fsS -o /dev/null -X POST "$moto/" -H 'Content-Type: application/x-www-form-urlencoded' -H "$(auth monitoring)" \
-    --data 'Action=SetAlarmState&Version=2010-08-01&AlarmName=HighErrorRate&StateValue=OK&StateReason=recovered' || true
+    --data 'Action=SetAlarmState&Version=2010-08-01&AlarmName=HighErrorRate&StateValue=OK&StateReason=recovered' \
+    2>/dev/null || true
   if [ ! -f "$wm_jar" ]; then
     echo "(WireMock is not in ~/.m2 — run mvn -B verify once to see the deployment scenes)"
     return 0
@@ -27,13 +28,13 @@ cd_demo() {
   curl -fsS -o /dev/null -X POST "$moto/" -H 'X-Amz-Target: CodeDeploy_20141006.CreateDeploymentGroup' \
     -H 'Content-Type: application/x-amz-json-1.1' -H "$(auth codedeploy)" \
     -d '{"applicationName":"myapp","deploymentGroupName":"prod","serviceRoleArn":"arn:aws:iam::123456789012:role/codedeploy"}'
-  curl -fsS -o /dev/null -X PUT "$moto/myapp-releases" -H "$(auth s3)" \
-    -d "<CreateBucketConfiguration><LocationConstraint>$AWS_REGION</LocationConstraint></CreateBucketConfiguration>"
+  curl -fsS -o /dev/null -X PUT "$moto/myapp-releases" -H "$(auth s3)" -H 'Content-Type: application/xml' \
+    --data-binary "<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><LocationConstraint>$AWS_REGION</LocationConstraint></CreateBucketConfiguration>"
 
   dir="$work/codedeploy-front"
   mkdir -p "$dir/mappings" "$work/bundle/scripts"
   local J='"Content-Type":"application/x-amz-json-1.1"'
-  op() { echo "\"request\":{\"method\":\"POST\",\"headers\":{\"X-Amz-Target\":{\"equalTo\":\"CodeDeploy_20141006.$1\"}}$2}"; }
+  op() { echo "\"request\":{\"method\":\"POST\",\"headers\":{\"X-Amz-Target\":{\"equalTo\":\"CodeDeploy_20141006.$1\"}}${2:-}}"; }
   look() { # status pending inProgress succeeded failed skipped [extra json]
     echo "{\\\"deploymentInfo\\\":{\\\"deploymentId\\\":\\\"{{jsonPath request.body '\$.deploymentId'}}\\\",\\\"applicationName\\\":\\\"myapp\\\",\\\"deploymentGroupName\\\":\\\"prod\\\",\\\"status\\\":\\\"$1\\\",\\\"createTime\\\":1795521600,\\\"computePlatform\\\":\\\"Server\\\",\\\"deploymentOverview\\\":{\\\"Pending\\\":$2,\\\"InProgress\\\":$3,\\\"Succeeded\\\":$4,\\\"Failed\\\":$5,\\\"Skipped\\\":$6}${7:-}}}"
   }

@@ -74,4 +74,19 @@ class AlarmFaultsTest {
         assertEquals(0, r.exit(), r.toString());
         assertTrue(r.out().contains("SUCCEEDED: no alarm fired: HighErrorRate="), r.out());
     }
+
+    @Test
+    void slowAnswersDelayTheGateButDoNotBreakIt() {
+        assertEquals(0, new Cli(moto.url()).env("AWS_REGION", "ap-northeast-2")
+                .run("cloudwatch-alarm", "put", "--file", FILE).exit());
+        front.slow("DescribeAlarms", 1200);
+        long start = System.nanoTime();
+
+        Cli.Run r = new Cli(front.url()).env("AWS_REGION", "ap-northeast-2")
+                .clock(new dev.awsdeploy.testing.FakeClock())
+                .run("cloudwatch-alarm", "wait", "--alarms", "HighErrorRate", "--duration", "20s");
+
+        assertEquals(0, r.exit(), r.toString());
+        assertTrue((System.nanoTime() - start) / 1_000_000 >= 1200, "the answers really were slow");
+    }
 }

@@ -368,13 +368,16 @@ final class DeploymentWait implements StepMachine<DeploymentWait.State> {
 
     @Override
     public State abort(State s, String reason) {
+        String why = reason == null || reason.isBlank() ? "aborted" : reason;
+        String said = Character.toUpperCase(why.charAt(0)) + why.substring(1);
         if ("DEPLOYING".equals(s.phase)) {
-            run.progress().say("decision", "Aborted (" + reason + "): stopping deployment " + s.deploymentId);
-            stop(s, "aborted: " + reason);
-            end(s, "ABORTED", "aborted (" + reason + "); stopped deployment " + s.deploymentId
-                    + " with automatic rollback", run.clock().now());
+            run.progress().say("decision", said + ": stopping deployment " + s.deploymentId
+                    + " with automatic rollback");
+            stop(s, why);
+            end(s, "ABORTED", why + "; stopped deployment " + s.deploymentId + " with automatic rollback",
+                    run.clock().now());
         } else if (s.verdict == null) {
-            end(s, "ABORTED", "aborted (" + reason + ") while CodeDeploy rolls back with " + s.rollbackDeploymentId
+            end(s, "ABORTED", why + " while CodeDeploy rolls back with " + s.rollbackDeploymentId
                     + "; the rollback carries on", run.clock().now());
         }
         return s;

@@ -266,7 +266,7 @@ class CodeDeployRollingTest {
         fake.lifecycle(look("InProgress").counts(2, 1, 0, 0, 0));
         fake.stopAnswers("Pending", "Stopping pending");
         AbortSignal abort = new AbortSignal();
-        clock.at(Duration.ofMinutes(2), () -> abort.abort("SIGTERM"));
+        clock.at(Duration.ofMinutes(2), () -> abort.abort("aborted by SIGTERM"));
 
         Cli.Run r = cli.abort(abort).run(s3Args());
 
@@ -274,7 +274,38 @@ class CodeDeployRollingTest {
         assertEquals("Aborted", json(r).path("status").asText());
         assertEquals(1, fake.count("StopDeployment"));
         assertTrue(fake.requests("StopDeployment").get(0).path("autoRollbackEnabled").asBoolean());
-        assertTrue(r.err().contains("Aborted (SIGTERM): stopping deployment"), r.err());
+        assertTrue(r.err().contains("Aborted by SIGTERM: stopping deployment "), r.err());
+    }
+
+    @Test
+    void aWaitCutShortResumesFromItsStateFileWithoutASecondDeploymentAndKeepsItsDeadline() throws Exception {
+        application("Server");
+        fake.lifecycle(look("InProgress").counts(2, 1, 0, 0, 0));
+        Path state = tmp.resolve("deploy.state");
+        List<String> args = s3Args();
+        args.addAll(List.of("--state-file", state.toString()));
+        clock.at(Duration.ofMinutes(3), () -> {
+            throw new IllegalStateException("the agent went away");
+        });
+
+        Cli.Run cut = cli.run(args);
+
+        assertEquals(1, cut.exit(), cut.toString());
+        assertTrue(Files.exists(state), "the state survives");
+        JsonNode saved = Json.MAPPER.readTree(state.toFile()).path("state");
+        String id = saved.path("deploymentId").asText();
+        fake.lifecycle(look("Succeeded").counts(0, 0, 3, 0, 0));
+        fake.wiremock().resetScenarios();
+
+        Cli.Run resumed = cli.run(args);
+
+        assertEquals(0, resumed.exit(), resumed.toString());
+        assertEquals(id, json(resumed).path("deploymentId").asText());
+        assertEquals(1, fake.count("CreateDeployment"));
+        assertTrue(resumed.err().contains("Resuming the wait on deployment " + id + "; deadline stays "
+                + saved.path("deadline").asText()), resumed.err());
+        assertEquals("2026-11-25T13:00:00Z", saved.path("deadline").asText());
+        assertFalse(Files.exists(state), "a finished run leaves no state behind");
     }
 
     @Test

@@ -109,7 +109,8 @@ class CodeDeployRollingTest {
                 look("InProgress").counts(2, 1, 0, 0, 0), look("InProgress").counts(2, 1, 0, 0, 0),
                 look("InProgress").counts(0, 1, 2, 0, 0), look("Succeeded").counts(0, 0, 3, 0, 0));
         List<String> args = s3Args();
-        args.addAll(List.of("--alarms", "HighErrorRate", "--deployment-config", "CodeDeployDefault.HalfAtATime"));
+        args.addAll(List.of("--alarms", "HighErrorRate", "--deployment-config", "CodeDeployDefault.HalfAtATime",
+                "--file-exists-behavior", "overwrite", "--ignore-application-stop-failures"));
 
         Cli.Run r = cli.env("BUILD_URL", "https://jenkins.example.com/job/myapp/42/").run(args);
 
@@ -133,6 +134,8 @@ class CodeDeployRollingTest {
         assertEquals("HighErrorRate", request.path("overrideAlarmConfiguration").path("alarms").path(0).path("name")
                 .asText());
         assertEquals("https://jenkins.example.com/job/myapp/42/", request.path("description").asText());
+        assertEquals("OVERWRITE", request.path("fileExistsBehavior").asText());
+        assertTrue(request.path("ignoreApplicationStopFailures").asBoolean());
         // Progress only on change: the repeated look is not printed twice.
         assertEquals(1, lines(r.err(), "Instances: 2 pending, 1 in progress, 0 succeeded"), r.err());
         assertEquals(1, lines(r.err(), "Instances: 0 pending, 0 in progress, 3 succeeded"), r.err());
@@ -258,6 +261,20 @@ class CodeDeployRollingTest {
         assertTrue(polls > 20 && polls <= 15 * 6, "GetDeployment calls: " + polls);
         assertEquals(Duration.ofMinutes(15), Duration.between(java.time.Instant.parse("2026-11-25T12:00:00Z"),
                 clock.now()));
+    }
+
+    @Test
+    void aThrottledGetDeploymentIsRetriedWithBackoffAndTheWaitCarriesOn() throws Exception {
+        application("Server");
+        fake.lifecycle(look("InProgress").counts(1, 1, 1, 0, 0), look("Succeeded").counts(0, 0, 3, 0, 0));
+        front.throttle("GetDeployment", 2, false);
+
+        Cli.Run r = cli.run(s3Args());
+
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals("Succeeded", json(r).path("status").asText());
+        assertEquals(4, fake.count("GetDeployment"), "2 throttled attempts, then the two looks");
+        assertEquals(2, json(r).path("apiCalls").path("CodeDeploy.GetDeployment").asInt());
     }
 
     @Test

@@ -278,6 +278,66 @@ class CodeDeployRollingTest {
     }
 
     @Test
+    void aBlueGreenDeploymentWaitingAtReadyIsReportedOnceAndNotContinuedUnlessAsked() throws Exception {
+        application("ECS");
+        fake.lifecycle(look("InProgress").platform("ECS"), look("Ready").platform("ECS"));
+        fake.stopAnswers("Pending", "Stopping pending");
+        fake.wiremock().stubFor(AwsFront.operation("ListDeploymentTargets").atPriority(5)
+                .willReturn(AwsFront.json("{\"targetIds\":[]}")));
+
+        Cli.Run r = cli.run("code-deploy-rolling", "--application", "myapp", "--deployment-group", "prod",
+                "--task-definition", "arn:aws:ecs:eu-west-1:123456789012:task-definition/web:7", "--container-name",
+                "web", "--container-port", "8080", "--timeout", "5m", "--output", "json");
+
+        assertEquals(4, r.exit(), r.toString());
+        assertEquals(1, lines(r.err(), "Ready: the replacement is up; CodeDeploy waits for traffic to be rerouted"),
+                r.err());
+        assertEquals(0, fake.count("ContinueDeployment"));
+        assertEquals(1, fake.count("StopDeployment"));
+    }
+
+    @Test
+    void aRollbackThatFailsTooIsReportedWithBothErrors() throws Exception {
+        application("Server");
+        fake.lifecycle(look("Failed").counts(0, 0, 1, 1, 2).error("HEALTH_CONSTRAINTS",
+                "The overall deployment failed because too many individual instances failed deployment")
+                .rollback("d-ROLLBACK02", "Rollback in progress"));
+        fake.lifecycleOf("d-ROLLBACK02", look("Failed").id("d-ROLLBACK02").error("SCRIPT_FAILED",
+                "Script at specified location: scripts/stop_server.sh failed with exit code 1"));
+        fake.failedInstance("i-0bad", "ValidateService", "ScriptFailed", "health check failed", "curl: (7) refused");
+
+        Cli.Run r = cli.run(s3Args());
+
+        assertEquals(3, r.exit(), r.toString());
+        JsonNode result = json(r);
+        assertTrue(result.path("rolledBack").asBoolean());
+        assertEquals("Failed", result.path("rollbackStatus").asText());
+        String summary = result.path("summary").asText();
+        assertTrue(summary.contains("Failed: HEALTH_CONSTRAINTS"), summary);
+        assertTrue(summary.contains("the rollback d-ROLLBACK02 also ended Failed: Script at specified location: "
+                + "scripts/stop_server.sh"), summary);
+        assertTrue(result.path("failures").path(0).asText().startsWith("i-0bad: ValidateService failed"), r.out());
+    }
+
+    @Test
+    void anInlineConfigNameTakenByOtherSettingsIsBadInputAndNothingIsCreated() throws Exception {
+        application("Server");
+        fake.configExists("{\"deploymentConfigName\":\"aws-deploy-HOST_COUNT-2\",\"computePlatform\":\"Server\","
+                + "\"minimumHealthyHosts\":{\"type\":\"FLEET_PERCENT\",\"value\":50}}");
+        List<String> args = s3Args();
+        args.addAll(List.of("--minimum-healthy-hosts", "HOST_COUNT:2"));
+        moto.startCounting();
+
+        Cli.Run r = cli.run(args);
+
+        assertEquals(2, r.exit(), r.toString());
+        assertTrue(r.err().contains("minimumHealthyHosts 'aws-deploy-HOST_COUNT-2': a deployment config of that "
+                + "name exists with other settings (minimum healthy hosts FLEET_PERCENT:50)"), r.err());
+        assertEquals(0, fake.count("CreateDeploymentConfig"));
+        assertEquals(List.of(), moto.mutatingRequests());
+    }
+
+    @Test
     void anAbortStopsTheDeploymentWithRollbackAndExits3() throws Exception {
         application("Server");
         fake.lifecycle(look("InProgress").counts(2, 1, 0, 0, 0));

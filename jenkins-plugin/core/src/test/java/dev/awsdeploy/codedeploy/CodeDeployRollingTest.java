@@ -338,6 +338,33 @@ class CodeDeployRollingTest {
     }
 
     @Test
+    void aLambdaDeploymentShiftsLinearlyWithAConfigCreatedForTheLambdaPlatform() throws Exception {
+        application("Lambda");
+        try (S3Client s3 = s3()) {
+            s3.putObject(b -> b.bucket(BUCKET).key("myapp/appspec.yml"), RequestBody.fromString(
+                    "version: 0.0\nResources:\n  - myfn:\n      Type: AWS::Lambda::Function\n"));
+        }
+        fake.configCreatedOnDemand("aws-deploy-Lambda-Linear10PercentEvery1Minutes", "{\"deploymentConfigName\":"
+                + "\"aws-deploy-Lambda-Linear10PercentEvery1Minutes\",\"computePlatform\":\"Lambda\","
+                + "\"trafficRoutingConfig\":{\"type\":\"TimeBasedLinear\",\"timeBasedLinear\":"
+                + "{\"linearPercentage\":10,\"linearInterval\":1}}}");
+        fake.lifecycle(look("InProgress").platform("Lambda"), look("Succeeded").platform("Lambda"));
+
+        Cli.Run r = cli.run("code-deploy-rolling", "--application", "myapp", "--deployment-group", "prod",
+                "--s3-bucket", BUCKET, "--s3-key", "myapp/appspec.yml", "--traffic-routing",
+                "Linear10PercentEvery1Minute", "--output", "json");
+
+        assertEquals(0, r.exit(), r.toString());
+        JsonNode config = fake.requests("CreateDeploymentConfig").get(0);
+        assertEquals("Lambda", config.path("computePlatform").asText());
+        assertEquals("TimeBasedLinear", config.path("trafficRoutingConfig").path("type").asText());
+        assertEquals(1, config.path("trafficRoutingConfig").path("timeBasedLinear").path("linearInterval").asInt());
+        JsonNode create = fake.requests("CreateDeployment").get(0);
+        assertEquals("YAML", create.path("revision").path("s3Location").path("bundleType").asText());
+        assertEquals("aws-deploy-Lambda-Linear10PercentEvery1Minutes", create.path("deploymentConfigName").asText());
+    }
+
+    @Test
     void anAbortStopsTheDeploymentWithRollbackAndExits3() throws Exception {
         application("Server");
         fake.lifecycle(look("InProgress").counts(2, 1, 0, 0, 0));

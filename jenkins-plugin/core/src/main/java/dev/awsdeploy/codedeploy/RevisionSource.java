@@ -130,6 +130,15 @@ final class RevisionSource {
 
     private void planEcs() {
         if (!r.taskDefinitionIsFile()) {
+            software.amazon.awssdk.services.ecs.model.TaskDefinition td;
+            try {
+                td = ecs().describeTaskDefinition(b -> b.taskDefinition(r.taskDefinition())).taskDefinition();
+            } catch (ClientException e) {
+                throw new BadInputException("taskDefinition", r.taskDefinition(), "no such task definition in this "
+                        + "account and region", "register it first, or give a register-task-definition "
+                        + "--cli-input-json file to have it registered");
+            }
+            checkContainer(td.containerDefinitions().stream().map(c -> c.name()).toList(), r.taskDefinition());
             location = appSpec(r.taskDefinition());
             summary = "ECS AppSpec: " + r.taskDefinition() + ", container " + r.containerName() + ":"
                     + r.containerPort();
@@ -142,14 +151,7 @@ final class RevisionSource {
             throw new BadInputException("taskDefinition", r.taskDefinition(), "has no family",
                     "add \"family\": \"<name>\" to the file");
         }
-        boolean hasContainer = req.containerDefinitions().stream().anyMatch(c -> Objects.equals(c.name(),
-                r.containerName()));
-        if (!hasContainer) {
-            List<String> names = req.containerDefinitions().stream().map(c -> c.name()).toList();
-            throw new BadInputException("containerName", r.containerName(), "is not a container of "
-                    + r.taskDefinition(), dev.awsdeploy.run.Params.suggestion(r.containerName(), names,
-                    "containers in the file: " + String.join(", ", names)));
-        }
+        checkContainer(req.containerDefinitions().stream().map(c -> c.name()).toList(), r.taskDefinition());
         String hash = BundleZip.sha256(Json.write(CliInputJson.toJson(req)).getBytes(
                 java.nio.charset.StandardCharsets.UTF_8));
         EcsClient ecs = ecs();
@@ -170,6 +172,14 @@ final class RevisionSource {
         register = req.toBuilder().tags(tags).build();
         summary = "ECS AppSpec: a new revision of " + req.family() + " registered from " + r.taskDefinition()
                 + ", container " + r.containerName() + ":" + r.containerPort();
+    }
+
+    private void checkContainer(List<String> names, String where) {
+        if (!names.contains(r.containerName())) {
+            throw new BadInputException("containerName", r.containerName(), "is not a container of " + where,
+                    dev.awsdeploy.run.Params.suggestion(r.containerName(), names, "its containers: "
+                            + String.join(", ", names)));
+        }
     }
 
     /** Makes the one change still needed for the revision to exist. */

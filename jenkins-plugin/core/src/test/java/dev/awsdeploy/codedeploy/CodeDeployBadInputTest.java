@@ -95,6 +95,15 @@ class CodeDeployBadInputTest {
                 bad("a task definition that is neither ARN nor file", "ECS", "taskDefinition 'web:7'",
                         "is neither a task definition ARN nor an existing file", "--no-s3", "--task-definition", "web:7",
                         "--container-name", "web", "--container-port", "8080"),
+                bad("a task definition that does not exist", "ECS", "taskDefinition '"
+                        + "arn:aws:ecs:eu-west-1:123456789012:task-definition/web:9'", "no such task definition",
+                        "--no-s3", "--task-definition", "arn:aws:ecs:eu-west-1:123456789012:task-definition/web:9",
+                        "--container-name", "web", "--container-port", "8080"),
+                bad("a container the task definition does not have", "ECS", "containerName 'wbe'",
+                        "is not a container of arn:aws:ecs:eu-west-1:123456789012:task-definition/web:1; did you "
+                                + "mean 'web'?", "--no-s3", "--task-definition",
+                        "arn:aws:ecs:eu-west-1:123456789012:task-definition/web:1", "--container-name", "wbe",
+                        "--container-port", "8080"),
                 bad("an S3 bundle for an ECS application", "ECS", "s3Key 'myapp/app-1.2.3.zip'",
                         "deploys to ECS; an S3 bundle is for EC2/on-premises"),
                 bad("a timeout written in words", "Server", "timeout '1 hour'", "is not a duration",
@@ -211,6 +220,9 @@ class CodeDeployBadInputTest {
                     .serviceRoleArn("arn:aws:iam::123456789012:role/codedeploy"));
             s3.createBucket(b -> b.bucket("releases").createBucketConfiguration(c -> c.locationConstraint("eu-west-1")));
             s3.putObject(b -> b.bucket("releases").key("myapp/app-1.2.3.zip"), RequestBody.fromString("zip"));
+        }
+        if ("ECS".equals(platform)) {
+            CodeDeployFake.registerTaskDefinition(moto);
         }
         CodeDeployFake fake = new CodeDeployFake(front);
         fake.fromMoto(moto, "GetApplication", "{\"applicationName\":\"myapp\"}");

@@ -143,7 +143,23 @@ public final class CodeDeployFake {
             s3.putObject(b -> b.bucket("releases").key("app.zip"),
                     software.amazon.awssdk.core.sync.RequestBody.fromString("zip"));
         }
+        if ("ECS".equals(platform)) {
+            registerTaskDefinition(moto);
+        }
         fromMoto(moto, "GetApplication", "{\"applicationName\":\"myapp\"}");
+    }
+
+    /** Registers task definition web:1 (container web, port 8080) in moto; returns its ARN. */
+    public static String registerTaskDefinition(MotoServer moto) {
+        try (var ecs = software.amazon.awssdk.services.ecs.EcsClient.builder()
+                .endpointOverride(java.net.URI.create(moto.url())).region(software.amazon.awssdk.regions.Region.EU_WEST_1)
+                .credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                        software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create("testing", "testing")))
+                .build()) {
+            return ecs.registerTaskDefinition(b -> b.family("web").containerDefinitions(c -> c.name("web")
+                    .image("123456789012.dkr.ecr.eu-west-1.amazonaws.com/web:1").memory(512)
+                    .portMappings(pm -> pm.containerPort(8080)))).taskDefinition().taskDefinitionArn();
+        }
     }
 
     public WireMockServer wiremock() {

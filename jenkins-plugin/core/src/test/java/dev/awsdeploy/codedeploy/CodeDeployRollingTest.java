@@ -48,6 +48,7 @@ class CodeDeployRollingTest {
 
     static final String REGION = "eu-west-1";
     static final String BUCKET = "releases";
+    static final String WEB_1 = "arn:aws:ecs:eu-west-1:123456789012:task-definition/web:1";
 
     @BeforeEach
     void given() {
@@ -79,6 +80,9 @@ class CodeDeployRollingTest {
                             : "CodeDeployDefault.OneAtATime"));
             s3.createBucket(b -> b.bucket(BUCKET).createBucketConfiguration(c -> c.locationConstraint(REGION)));
             s3.putObject(b -> b.bucket(BUCKET).key("myapp/app-1.2.3.zip"), RequestBody.fromString("zip bytes"));
+        }
+        if ("ECS".equals(platform)) {
+            assertEquals(WEB_1, CodeDeployFake.registerTaskDefinition(moto));
         }
         fake.fromMoto(moto, "GetApplication", "{\"applicationName\":\"myapp\"}");
     }
@@ -286,7 +290,7 @@ class CodeDeployRollingTest {
                 .willReturn(AwsFront.json("{\"targetIds\":[]}")));
 
         Cli.Run r = cli.run("code-deploy-rolling", "--application", "myapp", "--deployment-group", "prod",
-                "--task-definition", "arn:aws:ecs:eu-west-1:123456789012:task-definition/web:7", "--container-name",
+                "--task-definition", WEB_1, "--container-name",
                 "web", "--container-port", "8080", "--timeout", "5m", "--output", "json");
 
         assertEquals(4, r.exit(), r.toString());
@@ -526,7 +530,7 @@ class CodeDeployRollingTest {
                         + "\"taskSetsInfo\":[{\"identifer\":\"ecs-svc/1\",\"taskSetLabel\":\"Blue\","
                         + "\"trafficWeight\":90.0},{\"identifer\":\"ecs-svc/2\",\"taskSetLabel\":\"Green\","
                         + "\"trafficWeight\":10.0}]}}]}")));
-        String arn = "arn:aws:ecs:eu-west-1:123456789012:task-definition/web:7";
+        String arn = WEB_1;
 
         Cli.Run r = cli.run("code-deploy-rolling", "--application", "myapp", "--deployment-group", "prod",
                 "--task-definition", arn, "--container-name", "web", "--container-port", "8080",
@@ -570,10 +574,10 @@ class CodeDeployRollingTest {
 
         assertEquals(0, first.exit(), first.toString());
         assertEquals(0, second.exit(), second.toString());
-        assertEquals(1, moto.count("RegisterTaskDefinition"));
+        assertEquals(2, moto.count("RegisterTaskDefinition"), "web:1 by the test, web:2 once by the step");
         for (JsonNode create : fake.requests("CreateDeployment")) {
             String content = create.path("revision").path("appSpecContent").path("content").asText();
-            assertTrue(content.contains("arn:aws:ecs:eu-west-1:123456789012:task-definition/web:1"), content);
+            assertTrue(content.contains("arn:aws:ecs:eu-west-1:123456789012:task-definition/web:2"), content);
         }
         assertTrue(second.err().contains("already registered"), second.err());
     }

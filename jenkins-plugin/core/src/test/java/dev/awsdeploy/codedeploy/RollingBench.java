@@ -116,7 +116,7 @@ public final class RollingBench {
                             .body()).withTransformers("response-template"))));
             List<String> cmd = platform.equals("ECS")
                     ? List.of("code-deploy-rolling", "--application", "myapp", "--deployment-group", "prod",
-                    "--task-definition", "arn:aws:ecs:eu-west-1:123456789012:task-definition/web:7",
+                    "--task-definition", "arn:aws:ecs:eu-west-1:123456789012:task-definition/web:1",
                     "--container-name", "web", "--container-port", "8080", "--deployment-config",
                     "CodeDeployDefault.ECSCanary10Percent5Minutes", "--output", "json")
                     : List.of("code-deploy-rolling", "--application", "myapp", "--deployment-group", "prod",
@@ -207,6 +207,9 @@ public final class RollingBench {
                     .serviceRoleArn("arn:aws:iam::123456789012:role/codedeploy"));
             s3.createBucket(b -> b.bucket("releases").createBucketConfiguration(c -> c.locationConstraint("eu-west-1")));
             s3.putObject(b -> b.bucket("releases").key("myapp/app-1.2.3.zip"), RequestBody.fromString("zip"));
+        }
+        if (platform.equals("ECS")) {
+            CodeDeployFake.registerTaskDefinition(moto);
         }
         new CodeDeployFake(front).fromMoto(moto, "GetApplication", "{\"applicationName\":\"myapp\"}");
     }

@@ -2,6 +2,7 @@ package dev.awsdeploy.cli;
 
 import dev.awsdeploy.cloudwatch.CloudWatchAlarm;
 import dev.awsdeploy.ecr.EcrPush;
+import dev.awsdeploy.codedeploy.CodeDeployRolling;
 import dev.awsdeploy.run.StepDefinition;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,6 +15,7 @@ public final class Steps {
     public static List<StepDefinition> all() {
         List<StepDefinition> all = new ArrayList<>(CloudWatchAlarm.ACTIONS);
         all.add(EcrPush.DEFINITION);
+        all.add(CodeDeployRolling.DEFINITION);
         return all;
     }
 }

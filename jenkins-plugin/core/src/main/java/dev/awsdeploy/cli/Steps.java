@@ -1,8 +1,8 @@
 package dev.awsdeploy.cli;
 
 import dev.awsdeploy.cloudwatch.CloudWatchAlarm;
-import dev.awsdeploy.ecr.EcrPush;
 import dev.awsdeploy.codedeploy.CodeDeployRolling;
+import dev.awsdeploy.ecr.EcrPush;
 import dev.awsdeploy.run.StepDefinition;
 import java.util.ArrayList;
 import java.util.List;

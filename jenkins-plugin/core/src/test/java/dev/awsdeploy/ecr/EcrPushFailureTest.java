@@ -4,6 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.any;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import dev.awsdeploy.run.Json;
 import dev.awsdeploy.run.StepClock;
 import dev.awsdeploy.testing.AwsClients;
@@ -153,5 +161,35 @@ class EcrPushFailureTest {
         assertTrue(r.err().contains("source 'docker:myapp:1.0': needs"), r.err());
         assertTrue(r.err().contains("docker-archive:"), r.err());
         assertEquals(List.of(), moto.mutatingRequests());
+    }
+
+    @Test
+    void aRegistryAnswering503AndDroppingAConnectionIsRetriedAndThePushCompletes() throws Exception {
+        createRepository("flaky");
+        WireMockServer front = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort());
+        front.start();
+        try {
+            front.stubFor(any(anyUrl()).atPriority(10).willReturn(aResponse().proxiedFrom(registry.url())));
+            front.stubFor(any(urlPathMatching("/v2/flaky/manifests/.*")).atPriority(1)
+                    .inScenario("flaky").whenScenarioStateIs(Scenario.STARTED)
+                    .willReturn(aResponse().withStatus(503).withBody("{\"errors\":[{\"code\":\"UNAVAILABLE\"}]}"))
+                    .willSetStateTo("dropped"));
+            front.stubFor(any(urlPathMatching("/v2/flaky/manifests/.*")).atPriority(1)
+                    .inScenario("flaky").whenScenarioStateIs("dropped")
+                    .willReturn(aResponse().withFault(com.github.tomakehurst.wiremock.http.Fault.CONNECTION_RESET_BY_PEER))
+                    .willSetStateTo("well"));
+            FakeClock clock = new FakeClock();
+            Instant start = clock.now();
+
+            Cli.Run r = cli.clock(clock).run("ecr-push", "--source", "docker-archive:" + image("1"), "--repository",
+                    "flaky", "--registry-url", "http://127.0.0.1:" + front.port(), "--output", "json");
+
+            assertEquals(0, r.exit(), r.toString());
+            assertEquals(Json.MAPPER.readTree(r.out()).path("digest").asText(),
+                    registry.manifest("flaky", "1").digestHeader());
+            assertEquals(Duration.ofSeconds(3), Duration.between(start, clock.now()), "waited 1 s, then 2 s");
+        } finally {
+            front.stop();
+        }
     }
 }

@@ -290,7 +290,7 @@ public final class EcrPush {
         }
         if (repo != null) {
             run.record().before("repository", Map.of("uri", repo.repositoryUri(), "tagMutability",
-                    repo.imageTagMutabilityAsString()));
+                    String.valueOf(repo.imageTagMutabilityAsString())));
             if (req.create()) {
                 run.progress().say("decision", "Repository " + req.repository() + " exists (" + repo
                         .imageTagMutabilityAsString() + " tags, scan on push " + (repo.imageScanningConfiguration() != null
@@ -298,7 +298,8 @@ public final class EcrPush {
                         + "): createRepository leaves its settings as they are");
             }
         }
-        boolean immutable = repo != null ? repo.imageTagMutabilityAsString().startsWith("IMMUTABLE")
+        // IMMUTABLE_WITH_EXCLUSION repositories are judged by ECR itself when the tag is written.
+        boolean immutable = repo != null ? "IMMUTABLE".equals(repo.imageTagMutabilityAsString())
                 : req.tagMutability().equals("IMMUTABLE");
 
         await(tokenFetched);

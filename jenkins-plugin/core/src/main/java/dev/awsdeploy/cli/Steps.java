@@ -12,6 +12,7 @@ final class Steps {
 
     static List<StepDefinition> all() {
         List<StepDefinition> all = new ArrayList<>(CloudWatchAlarm.ACTIONS);
+        all.add(dev.awsdeploy.ecs.EcsBlueGreen.DEFINITION);
         return all;
     }
 }

@@ -9,9 +9,7 @@ import software.amazon.awssdk.services.ecs.EcsClient;
 import software.amazon.awssdk.services.ecs.model.ClientException;
 import software.amazon.awssdk.services.ecs.model.ContainerDefinition;
 import software.amazon.awssdk.services.ecs.model.RegisterTaskDefinitionRequest;
-import software.amazon.awssdk.services.ecs.model.SortOrder;
 import software.amazon.awssdk.services.ecs.model.TaskDefinition;
-import software.amazon.awssdk.services.ecs.model.TaskDefinitionStatus;
 
 /**
  * Where the new version comes from: the live colour's task definition with one container's image replaced
@@ -141,12 +139,13 @@ public final class TaskDefinitionSource {
         if (existing != null) {
             return existing;
         }
-        List<String> latest = ecs.listTaskDefinitions(b -> b.familyPrefix(family()).sort(SortOrder.DESC)
-                .status(TaskDefinitionStatus.ACTIVE).maxResults(1)).taskDefinitionArns();
-        if (latest.isEmpty()) {
+        TaskDefinition td;
+        try {
+            // The family alone names its latest ACTIVE revision.
+            td = ecs.describeTaskDefinition(b -> b.taskDefinition(family())).taskDefinition();
+        } catch (ClientException e) {
             return null;
         }
-        TaskDefinition td = ecs.describeTaskDefinition(b -> b.taskDefinition(latest.get(0))).taskDefinition();
         return matches(td) ? td : null;
     }
 

@@ -36,6 +36,8 @@ public final class BlueGreenState implements Serializable {
     public long standbyPollMs;
     public int tries;
     public int failures;
+    /** AWS calls that failed (after the SDK's own retries) in consecutive ticks. */
+    public int errors;
     public String reason;
     /** Seconds spent per phase group (register, standby, shift, bake, rollback). */
     public Map<String, Long> timings = new LinkedHashMap<>();
@@ -58,6 +60,7 @@ public final class BlueGreenState implements Serializable {
         s.standbyPollMs = standbyPollMs;
         s.tries = tries;
         s.failures = failures;
+        s.errors = errors;
         s.reason = reason;
         s.timings = new LinkedHashMap<>(timings);
         return s;

@@ -48,6 +48,8 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
     /** Consecutive failed health URL probes that roll back while traffic is on the new colour. */
     static final int URL_FAILURES_TO_ROLL_BACK = 2;
     static final int ROLLBACK_ATTEMPTS = 6;
+    /** Ticks in a row whose AWS calls failed before the deploy gives up (and rolls back). */
+    static final int MAX_ERRORS = 5;
 
     private final StepRun run;
     private final BlueGreenRequest req;
@@ -260,6 +262,25 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
 
     @Override
     public Tick<BlueGreenState> tick(BlueGreenState s) {
+        try {
+            Tick<BlueGreenState> t = step(s);
+            t.state().errors = 0;
+            return t;
+        } catch (SdkException e) {
+            // Throttling or an outage that outlasted the SDK's retries: look again later; never leave traffic
+            // split because AWS was briefly unreachable, but do not wait forever either.
+            BlueGreenState n = s.copy();
+            n.errors = s.errors + 1;
+            run.progress().say("aws", "AWS call failed during " + s.phase + " (" + n.errors + " in a row): "
+                    + describe(e));
+            if (n.errors >= MAX_ERRORS) {
+                return rollbackOrFail(n, "AWS kept failing during " + s.phase + ": " + describe(e));
+            }
+            return Tick.wakeAt(n, now().plusSeconds(Math.min(30, 1L << n.errors)));
+        }
+    }
+
+    private Tick<BlueGreenState> step(BlueGreenState s) {
         return switch (s.phase) {
             case REGISTER -> register(s);
             case UPDATE -> update(s);

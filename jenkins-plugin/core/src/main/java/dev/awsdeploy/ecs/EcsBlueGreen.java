@@ -84,7 +84,7 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
         EcsClient ecs = aws.client(EcsClient.class, EcsClient::builder, "ECS");
         ElasticLoadBalancingV2Client elb = aws.client(ElasticLoadBalancingV2Client.class,
                 ElasticLoadBalancingV2Client::builder, "ELASTIC_LOAD_BALANCING_V2");
-        if (!minute.equals(Duration.ofMinutes(1))) {
+        if (!minute.equals(Duration.ofMinutes(1)) && !req.trafficShift().allAtOnce()) {
             run.progress().say("note", "A minute of trafficShift lasts " + Durations.format(minute)
                     + " (AWS_DEPLOY_SHIFT_MINUTE, for demos)");
         }

@@ -38,7 +38,7 @@ abstract class BlueGreenTestBase {
 
     @BeforeAll
     static void startRollouts() {
-        rollouts = EcsRolloutFront.start(moto);
+        rollouts = EcsRolloutFront.start(moto.url());
     }
 
     @AfterAll

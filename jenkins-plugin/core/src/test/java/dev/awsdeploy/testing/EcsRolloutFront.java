@@ -95,8 +95,9 @@ public final class EcsRolloutFront implements AutoCloseable {
         server.start();
     }
 
-    public static EcsRolloutFront start(MotoServer moto) {
-        return new EcsRolloutFront(moto.url(), 0, 3);
+    /** On a free loopback port in front of moto at {@code motoUrl} (no JUnit types here: the demo runs it). */
+    public static EcsRolloutFront start(String motoUrl) {
+        return new EcsRolloutFront(motoUrl, 0, 3);
     }
 
     public String url() {
@@ -275,7 +276,7 @@ public final class EcsRolloutFront implements AutoCloseable {
             }
             return;
         }
-        v.running = Math.min(v.desired, (int) Math.ceil(v.desired * (double) v.looks / n));
+        v.running = Math.min(v.desired, v.desired * v.looks / n);
         if (v.oldTd != null) {
             v.oldRunning = Math.max(0, v.desired - v.running);
         }

@@ -45,6 +45,8 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
     static final Duration CALM_POLL = Duration.ofSeconds(30);
     /** Target health is re-read during holds and the bake at most this often (and before every traffic increase). */
     static final Duration TARGETS_EVERY = Duration.ofMinutes(2);
+    /** A target health reading this recent is trusted before a traffic step. */
+    static final Duration FRESH_TARGETS = Duration.ofSeconds(5);
     /** Consecutive failed health URL probes that roll back while traffic is on the new colour. */
     static final int URL_FAILURES_TO_ROLL_BACK = 2;
     static final int ROLLBACK_ATTEMPTS = 6;
@@ -405,9 +407,12 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
     /** One traffic step: verify the new colour's targets, write the weights, read them back. */
     private Tick<BlueGreenState> shift(BlueGreenState s) {
         TrafficShift.Step step = steps(s).get(s.step);
-        StandbyHealth.Targets t = StandbyHealth.targets(elb, groups.get(s.newColor), s.desiredCount);
-        if (t.verdict() != Verdict.READY) {
-            return rollbackOrFail(s, "before moving traffic to " + step.percent() + " %: " + t.message());
+        // Verified healthy just now (the standby check) counts; otherwise read the targets again.
+        if (s.targetsCheckedAt == null || now().isAfter(s.targetsCheckedAt.plus(FRESH_TARGETS))) {
+            StandbyHealth.Targets t = StandbyHealth.targets(elb, groups.get(s.newColor), s.desiredCount);
+            if (t.verdict() != Verdict.READY) {
+                return rollbackOrFail(s, "before moving traffic to " + step.percent() + " %: " + t.message());
+            }
         }
         Weights intended = Weights.split(s.newColor, step.percent());
         BlueGreenState n = s.copy();

@@ -31,11 +31,11 @@ import software.amazon.awssdk.services.elasticloadbalancingv2.model.TargetGroupT
  * 100/0 to the blue and green target groups, cluster prod, services myapp-blue and myapp-green (2 tasks each,
  * both on myapp:1 with image v1), and the HighErrorRate alarm.
  */
-final class BlueGreenWorld implements AutoCloseable {
-    static final String REGION = "ap-northeast-2";
-    static final String REPO = "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/myapp";
-    static final String V1 = REPO + ":v1";
-    static final String V2 = REPO + ":v2";
+public final class BlueGreenWorld implements AutoCloseable {
+    public static final String REGION = "ap-northeast-2";
+    public static final String REPO = "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/myapp";
+    public static final String V1 = REPO + ":v1";
+    public static final String V2 = REPO + ":v2";
 
     final String endpoint;
     final EcsClient ecs;
@@ -48,18 +48,18 @@ final class BlueGreenWorld implements AutoCloseable {
     String greenTg;
     String otherTg;
     String listener;
-    String rule;
+    public String rule;
     String td1;
 
     BlueGreenWorld(String motoUrl) {
         this.endpoint = motoUrl;
-        ecs = AwsClients.configure(EcsClient.builder(), motoUrl, REGION);
-        elb = AwsClients.configure(ElasticLoadBalancingV2Client.builder(), motoUrl, REGION);
+        ecs = AwsClients.ecs(motoUrl, REGION);
+        elb = AwsClients.elasticLoadBalancingV2(motoUrl, REGION);
         cw = AwsClients.cloudWatch(motoUrl, REGION);
     }
 
     /** The standard world: blue live at 100 %, green standby, both on myapp:1 (v1). */
-    static BlueGreenWorld standard(String motoUrl) {
+    public static BlueGreenWorld standard(String motoUrl) {
         BlueGreenWorld w = new BlueGreenWorld(motoUrl);
         w.network();
         w.loadBalancer();
@@ -135,7 +135,7 @@ final class BlueGreenWorld implements AutoCloseable {
         elb.modifyRule(b -> b.ruleArn(rule).actions(forward(blueTg, blue, greenTg, green)));
     }
 
-    Weights weights() {
+    public Weights weights() {
         Action a = elb.describeRules(b -> b.ruleArns(rule)).rules().get(0).actions().get(0);
         return weightsOf(a);
     }
@@ -166,7 +166,7 @@ final class BlueGreenWorld implements AutoCloseable {
         return ecs.describeTaskDefinition(b -> b.taskDefinition(arn)).taskDefinition();
     }
 
-    String image(String serviceName) {
+    public String image(String serviceName) {
         return taskDefinition(service(serviceName).taskDefinition()).containerDefinitions().get(0).image();
     }
 

@@ -56,6 +56,7 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
     private final StepRun run;
     private final BlueGreenRequest req;
     private final EcsClient ecs;
+    private final ElasticLoadBalancingV2Client elb;
     private final TrafficRoute route;
     private final AlarmGate gate;
     private final TaskDefinitionSource source;
@@ -72,8 +73,6 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
         this.source = source;
         this.groups = groups;
     }
-
-    private final ElasticLoadBalancingV2Client elb;
 
     public static StepResult run(Map<String, Object> input, StepRun run) {
         Params p = new Params(input, BlueGreenRequest.PARAMS);

@@ -69,6 +69,7 @@ class EcsBlueGreenTest extends BlueGreenTestBase {
         assertTrue(r.err().contains("Traffic: green 100 %, blue 0 % (read back)"), r.err());
         assertTrue(r.err().contains("Rolled back: blue 100 % (read back)"), r.err());
         assertEquals(BlueGreenWorld.V2, world.image("myapp-green"), "the failed version stays on the standby");
+        assertNothingDeleted();
     }
 
     @Test
@@ -272,6 +273,25 @@ class EcsBlueGreenTest extends BlueGreenTestBase {
         assertEquals(0, world.service("myapp-blue").desiredCount());
         assertEquals(2, world.service("myapp-green").desiredCount());
         assertEquals(BlueGreenWorld.V1, world.image("myapp-blue"), "the old service and its version are kept");
+        assertNothingDeleted();
+    }
+
+    /** DESIGN.md 5: nothing a rollback needs (task definitions, the old service) is deleted. */
+    private void assertNothingDeleted() {
+        assertTrue(mutating().stream().noneMatch(op -> op.startsWith("Delete") || op.startsWith("Deregister")),
+                mutating().toString());
+    }
+
+    @Test
+    void aDryRunReadsEverythingAndChangesNothing() {
+        Cli.Run r = deploy("--image", BlueGreenWorld.V2, "--traffic-shift", "Canary10Percent5Minutes", "--dry-run");
+
+        assertEquals(0, r.exit(), r.toString());
+        JsonNode j = json(r);
+        assertEquals("would-deploy", j.path("status").asText());
+        assertTrue(j.path("plan").asText().contains("register a task definition with " + BlueGreenWorld.V2), j.toString());
+        assertEquals(List.of(), mutating());
+        assertEquals(BlueGreenWorld.V1, world.image("myapp-green"));
     }
 
     @Test

@@ -47,7 +47,8 @@ public final class StandbyHealth {
         if (!taskDefinitionArn.equals(s.taskDefinition())) {
             return new Rollout(Verdict.FAILED, 0, s.desiredCount(), "ECS rolled " + name + " back to "
                     + TaskDefinitionSource.shortName(s.taskDefinition()) + " instead of running "
-                    + TaskDefinitionSource.shortName(taskDefinitionArn));
+                    + TaskDefinitionSource.shortName(taskDefinitionArn) + " (deployment circuit breaker, or "
+                    + "another deploy changed the service)");
         }
         if (primary == null) {
             return new Rollout(Verdict.WAITING, s.runningCount(), s.desiredCount(), name + ": no primary deployment yet");

@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.ecs.model.TaskDefinition;
 
@@ -310,30 +312,65 @@ class EcsBlueGreenTest extends BlueGreenTestBase {
         assertEquals(new Weights(100, 0), world.weights());
     }
 
-    @Test
-    void aKilledRunResumesFromItsStateFileWithoutRegisteringOrUpdatingTwice(@TempDir Path dir) {
+    @ParameterizedTest(name = "killed at {0} s of the deploy")
+    @ValueSource(ints = {0, 3, 120, 330})
+    void aKilledRunResumesFromItsStateFileWithoutRegisteringOrUpdatingTwice(int killAt, @TempDir Path dir) {
+        // 0: right after registering; 3: waiting for the standby; 120: holding 10 %; 330: baking at 100 %.
         Path state = dir.resolve("state.json");
-        clock.at(Duration.ofMinutes(2), () -> {
+        clock.at(Duration.ofSeconds(killAt), () -> {
             throw new IllegalStateException("killed");
         });
+        String[] args = {"--image", BlueGreenWorld.V2, "--traffic-shift", "Canary10Percent5Minutes", "--bake-time",
+            "1m", "--alarms", "HighErrorRate", "--state-file", state.toString()};
 
-        Cli.Run killed = deploy("--image", BlueGreenWorld.V2, "--traffic-shift", "Canary10Percent5Minutes",
-                "--bake-time", "1m", "--state-file", state.toString());
+        Cli.Run killed = deploy(args);
 
         assertEquals(1, killed.exit(), killed.toString());
         assertTrue(Files.exists(state));
-        assertEquals(new Weights(90, 10), world.weights(), "killed mid-canary");
 
-        Cli.Run resumed = deploy("--image", BlueGreenWorld.V2, "--traffic-shift", "Canary10Percent5Minutes",
-                "--bake-time", "1m", "--state-file", state.toString());
+        Cli.Run resumed = deploy(args);
 
         assertEquals(0, resumed.exit(), resumed.toString());
         assertTrue(resumed.err().contains("Resuming"), resumed.err());
         assertEquals(new Weights(0, 100), world.weights());
+        assertEquals(BlueGreenWorld.V2, world.image("myapp-green"));
         assertEquals(1, moto.count("RegisterTaskDefinition"));
         assertEquals(1, moto.count("UpdateService"));
         assertEquals(2, world.revisions());
         assertTrue(Files.notExists(state), "the state file is cleared at the end");
+    }
+
+    @Test
+    void aRunKilledMidCanaryHasTrafficSplitUntilItIsResumed(@TempDir Path dir) {
+        Path state = dir.resolve("state.json");
+        clock.at(Duration.ofMinutes(2), () -> {
+            throw new IllegalStateException("killed");
+        });
+        assertEquals(1, deploy("--image", BlueGreenWorld.V2, "--traffic-shift", "Canary10Percent5Minutes",
+                "--state-file", state.toString()).exit());
+        assertEquals(new Weights(90, 10), world.weights());
+
+        Cli.Run other = deploy("--image", BlueGreenWorld.REPO + ":v3");
+
+        assertEquals(2, other.exit(), "another deploy must not start over a split rule: " + other);
+        assertTrue(other.err().contains("mid-shift"), other.err());
+    }
+
+    @Test
+    void anAbortWhileWaitingForTheStandbyLeavesTrafficUntouched() {
+        AbortSignal abort = new AbortSignal();
+        rollouts.looksToComplete(10);
+        clock.at(Duration.ofSeconds(5), () -> abort.abort("aborted by SIGINT"));
+
+        Cli.Run r = cli.abort(abort).run("ecs-blue-green", "--cluster", "prod", "--service", "myapp",
+                "--listener-rule-arn", world.rule, "--image", BlueGreenWorld.V2, "--output", "json");
+
+        assertEquals(3, r.exit(), r.toString());
+        JsonNode j = json(r);
+        assertEquals(false, j.path("rolledBack").asBoolean());
+        assertTrue(j.path("reason").asText().contains("aborted (aborted by SIGINT); traffic was not moved"), j.toString());
+        assertEquals(new Weights(100, 0), world.weights());
+        assertEquals(0, moto.count("ModifyRule"));
     }
 
     @Test

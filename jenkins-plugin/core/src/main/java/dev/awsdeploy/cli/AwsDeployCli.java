@@ -185,11 +185,13 @@ public final class AwsDeployCli {
                         describe(e))));
             }
             writeRecord(run, record);
+            String line = secrets.redact(result.outcome() + ": " + result.summary());
             if (json) {
+                // The timeline and its final line stay readable in a build log; stdout is for the program.
+                err.println(line);
                 out.println(secrets.redact(Json.write(result.toMap())));
             } else {
-                PrintStream target = result.outcome() == Outcome.SUCCEEDED ? out : err;
-                target.println(secrets.redact(result.outcome() + ": " + result.summary()));
+                (result.outcome() == Outcome.SUCCEEDED ? out : err).println(line);
             }
             return result.outcome().exitCode();
         } catch (BadInputException e) {

@@ -1,17 +1,19 @@
 package dev.awsdeploy.cli;
 
 import dev.awsdeploy.cloudwatch.CloudWatchAlarm;
+import dev.awsdeploy.codedeploy.CodeDeployRolling;
 import dev.awsdeploy.run.StepDefinition;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Every step the CLI offers, by command path. */
-final class Steps {
+/** Every step the CLI offers (and the var and plugin document), by command path. */
+public final class Steps {
     private Steps() {
     }
 
-    static List<StepDefinition> all() {
+    public static List<StepDefinition> all() {
         List<StepDefinition> all = new ArrayList<>(CloudWatchAlarm.ACTIONS);
+        all.add(CodeDeployRolling.DEFINITION);
         all.add(dev.awsdeploy.ecs.EcsBlueGreen.DEFINITION);
         return all;
     }

@@ -1,0 +1,289 @@
+package dev.awsdeploy.codedeploy;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.containing;
+import static com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.stubbing.Scenario;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import dev.awsdeploy.run.Json;
+import dev.awsdeploy.testing.AwsFront;
+import dev.awsdeploy.testing.MotoServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What moto's CodeDeploy lacks, answered by WireMock in CodeDeploy's real wire format (JSON 1.1, timestamps in
+ * epoch seconds) so the production SDK client parses it: deployment lifecycles as stateful scenarios (each
+ * GetDeployment moves one state on; the last state stays), deployment configs, targets with lifecycle events,
+ * StopDeployment and ContinueDeployment. Everything else goes on to moto.
+ */
+public final class CodeDeployFake {
+    private static final String CREATED = "1795521600.123";
+    private final WireMockServer wm;
+
+    public CodeDeployFake(AwsFront front) {
+        this.wm = front.wiremock();
+    }
+
+    /** One look at a deployment, as GetDeployment answers it; the id is echoed from the request. */
+    public static final class Look {
+        final ObjectNode info = Json.MAPPER.createObjectNode();
+
+        Look(String status) {
+            info.put("applicationName", "myapp");
+            info.put("deploymentGroupName", "prod");
+            info.put("deploymentConfigName", "CodeDeployDefault.OneAtATime");
+            info.put("deploymentId", "{{jsonPath request.body '$.deploymentId'}}");
+            info.put("status", status);
+            info.put("createTime", Double.parseDouble(CREATED));
+            info.put("creator", "user");
+            info.put("computePlatform", "Server");
+            counts(0, 0, 0, 0, 0);
+        }
+
+        public Look counts(int pending, int inProgress, int succeeded, int failed, int skipped) {
+            ObjectNode o = info.putObject("deploymentOverview");
+            o.put("Pending", pending).put("InProgress", inProgress).put("Succeeded", succeeded).put("Failed", failed)
+                    .put("Skipped", skipped).put("Ready", 0);
+            return this;
+        }
+
+        public Look id(String id) {
+            info.put("deploymentId", id);
+            return this;
+        }
+
+        public Look platform(String p) {
+            info.put("computePlatform", p);
+            return this;
+        }
+
+        public Look error(String code, String message) {
+            info.putObject("errorInformation").put("code", code).put("message", message);
+            info.put("completeTime", Double.parseDouble(CREATED) + 300);
+            return this;
+        }
+
+        public Look rollback(String rollbackId, String message) {
+            info.putObject("rollbackInfo").put("rollbackDeploymentId", rollbackId).put("rollbackMessage", message);
+            return this;
+        }
+
+        public Look revision(JsonNode revision) {
+            info.set("revision", revision);
+            return this;
+        }
+
+        public String body() {
+            ObjectNode root = Json.MAPPER.createObjectNode();
+            root.set("deploymentInfo", info);
+            return Json.write(root);
+        }
+    }
+
+    /**
+     * Answers {@code op} with moto's own answer to {@code request} as it is now, its ISO-8601 timestamps written
+     * as the epoch seconds CodeDeploy's wire format has (the SDK cannot read moto's).
+     */
+    public void fromMoto(MotoServer moto, String op, String request) {
+        try {
+            java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create(moto.url() + "/"))
+                            .header("X-Amz-Target", "CodeDeploy_20141006." + op)
+                            .header("Content-Type", "application/x-amz-json-1.1")
+                            .header("Authorization", "AWS4-HMAC-SHA256 Credential=testing/20260101/eu-west-1/"
+                                    + "codedeploy/aws4_request, SignedHeaders=host, Signature=0")
+                            .POST(java.net.http.HttpRequest.BodyPublishers.ofString(request)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                    "\"(\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(?:\\.\\d+)?(?:Z|[+-]\\d\\d:\\d\\d)?)\"")
+                    .matcher(r.body());
+            StringBuilder out = new StringBuilder();
+            while (m.find()) {
+                String iso = m.group(1);
+                java.time.Instant t = iso.endsWith("Z") || iso.matches(".*[+-]\\d\\d:\\d\\d")
+                        ? java.time.OffsetDateTime.parse(iso).toInstant()
+                        : java.time.LocalDateTime.parse(iso).toInstant(java.time.ZoneOffset.UTC);
+                m.appendReplacement(out, String.format(java.util.Locale.ROOT, "%.3f", t.toEpochMilli() / 1000.0));
+            }
+            m.appendTail(out);
+            wm.stubFor(AwsFront.operation(op).atPriority(7).willReturn(AwsFront.json(out.toString())
+                    .withStatus(r.statusCode())));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Given: in moto (eu-west-1), application myapp of the platform with deployment group prod, and bucket releases
+     * holding app.zip; GetApplication answered from moto through WireMock.
+     */
+    public void givenApplication(MotoServer moto, String platform) {
+        var creds = software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create("testing", "testing"));
+        var region = software.amazon.awssdk.regions.Region.EU_WEST_1;
+        try (var cd = software.amazon.awssdk.services.codedeploy.CodeDeployClient.builder()
+                .endpointOverride(java.net.URI.create(moto.url())).region(region).credentialsProvider(creds).build();
+             var s3 = software.amazon.awssdk.services.s3.S3Client.builder()
+                     .endpointOverride(java.net.URI.create(moto.url())).region(region).credentialsProvider(creds)
+                     .forcePathStyle(true).build()) {
+            cd.createApplication(b -> b.applicationName("myapp").computePlatform(platform));
+            cd.createDeploymentGroup(b -> b.applicationName("myapp").deploymentGroupName("prod")
+                    .serviceRoleArn("arn:aws:iam::123456789012:role/codedeploy"));
+            s3.createBucket(b -> b.bucket("releases").createBucketConfiguration(c -> c.locationConstraint(
+                    "eu-west-1")));
+            s3.putObject(b -> b.bucket("releases").key("app.zip"),
+                    software.amazon.awssdk.core.sync.RequestBody.fromString("zip"));
+        }
+        if ("ECS".equals(platform)) {
+            registerTaskDefinition(moto);
+        }
+        fromMoto(moto, "GetApplication", "{\"applicationName\":\"myapp\"}");
+    }
+
+    /** Registers task definition web:1 (container web, port 8080) in moto; returns its ARN. */
+    public static String registerTaskDefinition(MotoServer moto) {
+        try (var ecs = software.amazon.awssdk.services.ecs.EcsClient.builder()
+                .endpointOverride(java.net.URI.create(moto.url())).region(software.amazon.awssdk.regions.Region.EU_WEST_1)
+                .credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                        software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create("testing", "testing")))
+                .build()) {
+            return ecs.registerTaskDefinition(b -> b.family("web").containerDefinitions(c -> c.name("web")
+                    .image("123456789012.dkr.ecr.eu-west-1.amazonaws.com/web:1").memory(512)
+                    .portMappings(pm -> pm.containerPort(8080)))).taskDefinition().taskDefinitionArn();
+        }
+    }
+
+    public WireMockServer wiremock() {
+        return wm;
+    }
+
+    public static Look look(String status) {
+        return new Look(status);
+    }
+
+    /** GetDeployment of any deployment walks through these looks, one per call; the last one stays. */
+    public void lifecycle(Look... looks) {
+        lifecycle("lifecycle", null, looks);
+    }
+
+    /** The same, only for the deployment whose id is {@code id} (e.g. a rollback deployment). */
+    public void lifecycleOf(String id, Look... looks) {
+        lifecycle("lifecycle-" + id, id, looks);
+    }
+
+    private void lifecycle(String scenario, String id, Look... looks) {
+        for (int i = 0; i < looks.length; i++) {
+            var m = AwsFront.operation("GetDeployment").inScenario(scenario)
+                    .whenScenarioStateIs(i == 0 ? Scenario.STARTED : "look-" + i)
+                    .atPriority(id == null ? 5 : 2);
+            if (id != null) {
+                m = m.withRequestBody(matchingJsonPath("$.deploymentId", com.github.tomakehurst.wiremock.client
+                        .WireMock.equalTo(id)));
+            }
+            if (i < looks.length - 1) {
+                m = m.willSetStateTo("look-" + (i + 1));
+            }
+            wm.stubFor(m.willReturn(AwsFront.json(looks[i].body()).withTransformers("response-template")));
+        }
+    }
+
+    /** GetDeploymentConfig answers "does not exist" until CreateDeploymentConfig has made it. */
+    public void configCreatedOnDemand(String name, String configJson) {
+        wm.stubFor(AwsFront.operation("GetDeploymentConfig").inScenario("config-" + name)
+                .whenScenarioStateIs(Scenario.STARTED).atPriority(5)
+                .willReturn(AwsFront.jsonError(400, "DeploymentConfigDoesNotExistException",
+                        "No deployment configuration found for name: " + name)));
+        wm.stubFor(AwsFront.operation("CreateDeploymentConfig").inScenario("config-" + name)
+                .whenScenarioStateIs(Scenario.STARTED).willSetStateTo("created").atPriority(5)
+                .willReturn(AwsFront.json("{\"deploymentConfigId\":\"c0ffee00-0000-4000-8000-000000000001\"}")));
+        wm.stubFor(AwsFront.operation("GetDeploymentConfig").inScenario("config-" + name)
+                .whenScenarioStateIs("created").atPriority(5)
+                .willReturn(AwsFront.json("{\"deploymentConfigInfo\":" + configJson + "}")));
+    }
+
+    public void configExists(String configJson) {
+        wm.stubFor(AwsFront.operation("GetDeploymentConfig").atPriority(5)
+                .willReturn(AwsFront.json("{\"deploymentConfigInfo\":" + configJson + "}")));
+    }
+
+    public void noSuchConfig() {
+        wm.stubFor(AwsFront.operation("GetDeploymentConfig").atPriority(6)
+                .willReturn(AwsFront.jsonError(400, "DeploymentConfigDoesNotExistException",
+                        "No deployment configuration found for name")));
+    }
+
+    /** One failed instance with a failed lifecycle event, as ListDeploymentTargets / BatchGetDeploymentTargets. */
+    public void failedInstance(String instanceId, String event, String errorCode, String message, String logTail) {
+        wm.stubFor(AwsFront.operation("ListDeploymentTargets").atPriority(5)
+                .willReturn(AwsFront.json("{\"targetIds\":[\"" + instanceId + "\"]}")));
+        ObjectNode target = Json.MAPPER.createObjectNode();
+        target.put("deploymentTargetType", "InstanceTarget");
+        ObjectNode it = target.putObject("instanceTarget");
+        it.put("deploymentId", "d-ANY").put("targetId", instanceId)
+                .put("targetArn", "arn:aws:ec2:eu-west-1:123456789012:instance/" + instanceId)
+                .put("status", "Failed").put("lastUpdatedAt", 1795521900.0);
+        var events = it.putArray("lifecycleEvents");
+        events.addObject().put("lifecycleEventName", "BeforeInstall").put("status", "Succeeded")
+                .put("startTime", 1795521700.0).put("endTime", 1795521710.0);
+        ObjectNode failed = events.addObject().put("lifecycleEventName", event).put("status", "Failed")
+                .put("startTime", 1795521710.0).put("endTime", 1795521760.0);
+        failed.putObject("diagnostics").put("errorCode", errorCode).put("scriptName", "scripts/start_server.sh")
+                .put("message", message).put("logTail", logTail);
+        events.addObject().put("lifecycleEventName", "ValidateService").put("status", "Skipped");
+        ObjectNode root = Json.MAPPER.createObjectNode();
+        root.putArray("deploymentTargets").add(target);
+        wm.stubFor(AwsFront.operation("BatchGetDeploymentTargets").atPriority(5)
+                .willReturn(AwsFront.json(Json.write(root))));
+    }
+
+    public void stopAnswers(String status, String message) {
+        wm.stubFor(AwsFront.operation("StopDeployment").atPriority(5).willReturn(AwsFront.json(
+                "{\"status\":\"" + status + "\",\"statusMessage\":\"" + message + "\"}")));
+    }
+
+    public void continueAnswers() {
+        wm.stubFor(AwsFront.operation("ContinueDeployment").atPriority(5).willReturn(AwsFront.json("{}")));
+    }
+
+    /** BatchGetDeployments answers these deployments (moto's own answer has timestamps the SDK cannot read). */
+    public void batchGet(Look... looks) {
+        ObjectNode root = Json.MAPPER.createObjectNode();
+        var arr = root.putArray("deploymentsInfo");
+        for (Look l : looks) {
+            arr.add(l.info);
+        }
+        wm.stubFor(AwsFront.operation("BatchGetDeployments").atPriority(5).willReturn(AwsFront.json(Json.write(root))));
+    }
+
+    /** Requests of one operation that reached WireMock (stubbed or proxied), as JSON bodies. */
+    public List<JsonNode> requests(String operation) {
+        List<JsonNode> out = new ArrayList<>();
+        for (LoggedRequest r : wm.findAll(com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor(
+                com.github.tomakehurst.wiremock.client.WireMock.anyUrl()).withHeader("X-Amz-Target",
+                containing("." + operation)))) {
+            String target = r.getHeader("X-Amz-Target");
+            if (!target.endsWith("." + operation)) {
+                continue;
+            }
+            try {
+                out.add(Json.MAPPER.readTree(r.getBodyAsString()));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return out;
+    }
+
+    public int count(String operation) {
+        return requests(operation).size();
+    }
+}

@@ -1,0 +1,45 @@
+package dev.awsdeploy.jenkins;
+
+import com.cloudbees.jenkins.plugins.awscredentials.AmazonWebServicesCredentials;
+import com.cloudbees.plugins.credentials.CredentialsMatchers;
+import com.cloudbees.plugins.credentials.CredentialsProvider;
+import com.cloudbees.plugins.credentials.common.StandardListBoxModel;
+import hudson.EnvVars;
+import hudson.model.Item;
+import hudson.model.Queue;
+import hudson.model.Run;
+import hudson.model.TaskListener;
+import hudson.model.queue.Tasks;
+import hudson.security.ACL;
+import hudson.util.ListBoxModel;
+import java.util.Collections;
+import java.util.Set;
+import jenkins.model.Jenkins;
+import org.jenkinsci.plugins.workflow.steps.StepDescriptor;
+import org.kohsuke.stapler.AncestorInPath;
+import org.kohsuke.stapler.QueryParameter;
+
+/** What the descriptors of all aws-deploy steps share: the context they need and the credentials dropdown. */
+public abstract class EngineStepDescriptor extends StepDescriptor {
+
+    /** Run (credentials, record), TaskListener (timeline) and EnvVars (region, endpoints). No node required. */
+    @Override
+    public Set<? extends Class<?>> getRequiredContext() {
+        return Set.of(Run.class, TaskListener.class, EnvVars.class);
+    }
+
+    /** AWS credentials the job may use; only ids are listed, and only to people who may configure the job. */
+    public ListBoxModel doFillCredentialsIdItems(@AncestorInPath Item item, @QueryParameter String credentialsId) {
+        StandardListBoxModel result = new StandardListBoxModel();
+        if (item == null
+                ? !Jenkins.get().hasPermission(Jenkins.ADMINISTER)
+                : !item.hasPermission(Item.EXTENDED_READ) && !item.hasPermission(CredentialsProvider.USE_ITEM)) {
+            return result.includeCurrentValue(credentialsId);
+        }
+        return result.includeEmptyValue()
+                .includeMatchingAs(item instanceof Queue.Task task ? Tasks.getAuthenticationOf2(task) : ACL.SYSTEM2,
+                        item, AmazonWebServicesCredentials.class, Collections.emptyList(),
+                        CredentialsMatchers.instanceOf(AmazonWebServicesCredentials.class))
+                .includeCurrentValue(credentialsId);
+    }
+}

@@ -1,0 +1,64 @@
+package dev.awsdeploy.library
+
+import static dev.awsdeploy.codedeploy.CodeDeployFake.look
+import static org.junit.Assert.assertEquals
+import static org.junit.Assert.assertTrue
+
+import dev.awsdeploy.codedeploy.CodeDeployFake
+import dev.awsdeploy.testing.AwsFront
+import dev.awsdeploy.testing.MotoServer
+import dev.awsdeploy.testing.Repo
+import java.nio.file.Files
+import java.nio.file.Path
+import java.util.concurrent.TimeUnit
+import org.junit.After
+import org.junit.Before
+import org.junit.Test
+
+/** The real bin/aws-deploy as a process: SIGTERM during a CodeDeploy wait stops the deployment with rollback. */
+class CodeDeployProcessTest {
+    static MotoServer moto = MotoServer.shared()
+    AwsFront front = new AwsFront(moto)
+    CodeDeployFake fake
+    Path dir
+
+    @Before
+    void setUp() {
+        moto.reset()
+        front.beforeEach(null)
+        fake = new CodeDeployFake(front)
+        fake.givenApplication(moto, 'Server')
+        dir = Files.createTempDirectory('cli')
+    }
+
+    @After
+    void tearDown() {
+        front.afterEach(null)
+    }
+
+    @Test
+    void sigtermDuringTheWaitStopsTheDeploymentWithRollbackAndExitsThree() {
+        fake.lifecycle(look('InProgress').counts(2, 1, 0, 0, 0))
+        fake.stopAnswers('Pending', 'Stopping pending')
+        File err = dir.resolve('err.txt').toFile()
+        ProcessBuilder pb = new ProcessBuilder(Repo.path('bin/aws-deploy'), 'code-deploy-rolling', '--application',
+                'myapp', '--deployment-group', 'prod', '--s3-bucket', 'releases', '--s3-key', 'app.zip')
+                .directory(dir.toFile()).redirectError(err).redirectOutput(dir.resolve('out.txt').toFile())
+        pb.environment().putAll(AWS_ENDPOINT_URL: front.url(), AWS_REGION: 'eu-west-1',
+                AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing')
+        Process p = pb.start()
+        long until = System.currentTimeMillis() + 30_000
+        while (!err.text.contains('Instances: 2 pending') && System.currentTimeMillis() < until) {
+            Thread.sleep(50)
+        }
+        assertTrue(err.text, err.text.contains('Instances: 2 pending'))
+
+        p.destroy()   // SIGTERM, as Jenkins sends when a build is aborted
+
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS))
+        assertEquals(err.text, 3, p.exitValue())
+        assertTrue(err.text, err.text.contains('Aborted by SIGTERM: stopping deployment '))
+        assertEquals(1, fake.count('StopDeployment'))
+        assertTrue(fake.requests('StopDeployment')[0].path('autoRollbackEnabled').asBoolean())
+    }
+}

@@ -2,6 +2,7 @@ package dev.awsdeploy.cli;
 
 import dev.awsdeploy.cloudwatch.CloudWatchAlarm;
 import dev.awsdeploy.codedeploy.CodeDeployRolling;
+import dev.awsdeploy.ecs.EcsBlueGreen;
 import dev.awsdeploy.run.StepDefinition;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,7 +15,7 @@ public final class Steps {
     public static List<StepDefinition> all() {
         List<StepDefinition> all = new ArrayList<>(CloudWatchAlarm.ACTIONS);
         all.add(CodeDeployRolling.DEFINITION);
-        all.add(dev.awsdeploy.ecs.EcsBlueGreen.DEFINITION);
+        all.add(EcsBlueGreen.DEFINITION);
         return all;
     }
 }

@@ -57,7 +57,8 @@ public record BlueGreenRequest(String cluster, String blueService, String greenS
             Param.duration("stableTimeout", "longest wait for the standby service to run the new version healthy; "
                     + "default 15m"),
             Param.duration("pollInterval", "how often alarms and health are read while shifting and baking, i.e. "
-                    + "the rollback reaction time; default 5s, easing to 30s while nothing changes"),
+                    + "the rollback reaction time; default 5s after each traffic change, easing while nothing changes to half the "
+                    + "shortest alarm period (at most 30s); a value given is kept exactly"),
             Param.bool("scaleDownStandby", "scale the old colour to 0 tasks after success; default false (kept "
                     + "warm for an instant rollback)"),
             Param.bool("bakeOnRollback", "also shift gradually and bake when switching back to a standby that "

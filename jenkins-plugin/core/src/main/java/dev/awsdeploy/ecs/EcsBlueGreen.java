@@ -61,6 +61,7 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
     private final AlarmGate gate;
     private final TaskDefinitionSource source;
     private final Map<String, String> groups;
+    private Duration calmPoll = CALM_POLL;
 
     EcsBlueGreen(StepRun run, BlueGreenRequest req, EcsClient ecs, ElasticLoadBalancingV2Client elb, TrafficRoute route,
                  AlarmGate gate, TaskDefinitionSource source, Map<String, String> groups) {
@@ -109,6 +110,9 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
         var store = run.stateStore(BlueGreenState.class, req.fingerprint());
         var resumed = store.load();
         EcsBlueGreen machine = new EcsBlueGreen(run, req, ecs, elb, route, gate, source, groups);
+        if (gate != null && req.pollInterval() == null) {
+            machine.calmPoll = calmPoll(CloudWatch.client(aws), req.alarms());
+        }
         Instant now = run.clock().now();
         if (resumed.isPresent()) {
             BlueGreenState s = resumed.get();
@@ -195,6 +199,27 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
             return machine.plan(s);
         }
         return machine.result(run.runner().run(machine, s, store));
+    }
+
+    /**
+     * How far the default poll may ease off: half the shortest period among the watched alarms (CloudWatch cannot
+     * change a metric alarm's state between two evaluations of its period), at most 30 s, at least 5 s. Composite
+     * and metric-math alarms count as 10 s.
+     */
+    static Duration calmPoll(software.amazon.awssdk.services.cloudwatch.CloudWatchClient cw, List<String> names) {
+        long shortest = CALM_POLL.toSeconds() * 2;
+        for (int i = 0; i < names.size(); i += 100) {
+            List<String> chunk = names.subList(i, Math.min(names.size(), i + 100));
+            var r = cw.describeAlarms(b -> b.alarmNames(chunk).alarmTypesWithStrings("MetricAlarm", "CompositeAlarm"));
+            for (var a : r.metricAlarms()) {
+                shortest = Math.min(shortest, a.period() != null ? a.period() : 10);
+            }
+            if (!r.compositeAlarms().isEmpty()) {
+                shortest = Math.min(shortest, 10);
+            }
+        }
+        long half = Math.max(BlueGreenRequest.DEFAULT_POLL.toSeconds(), shortest / 2);
+        return Duration.ofSeconds(Math.min(CALM_POLL.toSeconds(), half));
     }
 
     /** The length of a trafficShift "minute": 60 s, unless a demo shortens it. */
@@ -462,7 +487,8 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
     /**
      * The time to the next look while traffic is on the new colour. An explicit pollInterval is honoured exactly.
      * The default looks every 5 s right after a traffic change — when a bad version shows itself — and eases to
-     * 30 s while nothing changes (half a CloudWatch evaluation minute), so a long bake costs few reads.
+     * half the shortest watched alarm period (30 s for one-minute alarms) while nothing changes, so a long bake
+     * costs few reads without reacting later than CloudWatch itself can change its mind.
      */
     Duration interval(BlueGreenState s) {
         if (req.pollInterval() != null) {
@@ -473,7 +499,7 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
         if (eased.compareTo(BlueGreenRequest.DEFAULT_POLL) < 0) {
             return BlueGreenRequest.DEFAULT_POLL;
         }
-        return eased.compareTo(CALM_POLL) > 0 ? CALM_POLL : eased.withNanos(0);
+        return eased.compareTo(calmPoll) > 0 ? calmPoll : eased.withNanos(0);
     }
 
     /** A look during a hold or the bake: alarms (one call), health URL, target health now and then. */

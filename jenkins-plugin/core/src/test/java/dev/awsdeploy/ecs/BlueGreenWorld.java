@@ -125,8 +125,12 @@ public final class BlueGreenWorld implements AutoCloseable {
     }
 
     void alarm(String name) {
+        alarm(name, 60);
+    }
+
+    void alarm(String name, int period) {
         cw.putMetricAlarm(b -> b.alarmName(name).namespace("AWS/ApplicationELB").metricName("ErrorRate")
-                .statistic(Statistic.AVERAGE).period(60).evaluationPeriods(1).threshold(5.0)
+                .statistic(Statistic.AVERAGE).period(period).evaluationPeriods(1).threshold(5.0)
                 .comparisonOperator(ComparisonOperator.GREATER_THAN_THRESHOLD));
         cw.setAlarmState(b -> b.alarmName(name).stateValue("OK").stateReason("test start"));
     }

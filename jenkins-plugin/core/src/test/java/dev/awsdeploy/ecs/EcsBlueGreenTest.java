@@ -409,4 +409,23 @@ class EcsBlueGreenTest extends BlueGreenTestBase {
         }
         assertTrue(Files.readString(record).contains("RegisterTaskDefinition"));
     }
+
+    @Test
+    void theDefaultPollEasesOffDuringACalmBakeButNeverBeyondHalfTheShortestAlarmPeriod() {
+        world.alarm("FastErrors", 10);
+
+        Cli.Run calm = deploy("--image", BlueGreenWorld.V2, "--alarms", "HighErrorRate", "--bake-time", "10m");
+        Cli.Run fast = deploy("--image", BlueGreenWorld.REPO + ":v3", "--alarms", "HighErrorRate,FastErrors",
+                "--bake-time", "10m");
+        Cli.Run strict = deploy("--image", BlueGreenWorld.REPO + ":v4", "--alarms", "HighErrorRate",
+                "--bake-time", "10m", "--poll-interval", "5s");
+
+        int calmReads = json(calm).path("apiCalls").path("CloudWatch.DescribeAlarms").asInt();
+        int fastReads = json(fast).path("apiCalls").path("CloudWatch.DescribeAlarms").asInt();
+        int strictReads = json(strict).path("apiCalls").path("CloudWatch.DescribeAlarms").asInt();
+        // 10 minutes: 5 s polls would be 120 looks; easing to 30 s makes about 25; a 10 s alarm keeps 5 s.
+        assertTrue(calmReads <= 30, "calm bake: " + calmReads);
+        assertTrue(fastReads >= 115, "10 s alarm: " + fastReads);
+        assertTrue(strictReads >= 115, "explicit 5s: " + strictReads);
+    }
 }

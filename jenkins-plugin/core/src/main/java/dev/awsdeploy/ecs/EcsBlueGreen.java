@@ -79,6 +79,9 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
         Params p = new Params(input, BlueGreenRequest.PARAMS);
         Duration minute = shiftMinute(run);
         BlueGreenRequest req = BlueGreenRequest.read(p, minute);
+        for (String url : req.healthCheckUrls().values()) {
+            secretsOf(url).forEach(run.secrets()::add);
+        }
         run.dryRun(p);
         p.check();
         run.record().inputs(p.given());
@@ -220,6 +223,19 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
         }
         long half = Math.max(BlueGreenRequest.DEFAULT_POLL.toSeconds(), shortest / 2);
         return Duration.ofSeconds(Math.min(CALM_POLL.toSeconds(), half));
+    }
+
+    /** A password in a health URL's user info is a secret: redacted from everything the run prints or records. */
+    static List<String> secretsOf(String url) {
+        try {
+            String info = java.net.URI.create(url).getUserInfo();
+            if (info == null || !info.contains(":")) {
+                return List.of();
+            }
+            return List.of(info.substring(info.indexOf(':') + 1));
+        } catch (IllegalArgumentException e) {
+            return List.of();
+        }
     }
 
     /** The length of a trafficShift "minute": 60 s, unless a demo shortens it. */

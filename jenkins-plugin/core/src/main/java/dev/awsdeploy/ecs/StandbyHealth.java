@@ -109,12 +109,23 @@ public final class StandbyHealth {
     /** One GET of the health URL: null when it answered 2xx, else what went wrong. */
     public static String probe(String url) {
         try {
-            HttpResponse<Void> r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5))
-                    .GET().build(), HttpResponse.BodyHandlers.discarding());
+            URI uri = URI.create(url);
+            HttpRequest.Builder req = HttpRequest.newBuilder().timeout(Duration.ofSeconds(5)).GET();
+            if (uri.getRawUserInfo() != null) {
+                // user:password@host is sent as basic auth (the password is a known secret of the run)
+                req.header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(
+                        java.net.URLDecoder.decode(uri.getRawUserInfo(), java.nio.charset.StandardCharsets.UTF_8)
+                                .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                uri = new URI(uri.getScheme(), null, uri.getHost(), uri.getPort(), uri.getPath(), uri.getQuery(),
+                        null);
+            }
+            HttpResponse<Void> r = HTTP.send(req.uri(uri).build(), HttpResponse.BodyHandlers.discarding());
             return r.statusCode() / 100 == 2 ? null : "answered HTTP " + r.statusCode();
         } catch (IOException e) {
             return "did not answer (" + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": "
                     + e.getMessage()) + ")";
+        } catch (java.net.URISyntaxException e) {
+            return "is not a usable URL (" + e.getMessage() + ")";
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return "probe interrupted";

@@ -35,6 +35,9 @@ class BlueGreenFaultTest extends BlueGreenTestBase {
         health = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         health.createContext("/blue/health", ex -> answer(ex, 200));
         health.createContext("/green/health", ex -> answer(ex, greenStatus.get()));
+        health.createContext("/private/health", ex -> answer(ex, ("Basic " + java.util.Base64.getEncoder()
+                .encodeToString("ops:s3cr3t-Passw0rd".getBytes())).equals(ex.getRequestHeaders()
+                .getFirst("Authorization")) ? 200 : 401));
         health.start();
         return "http://127.0.0.1:" + health.getAddress().getPort() + "/{color}/health";
     }
@@ -165,5 +168,21 @@ class BlueGreenFaultTest extends BlueGreenTestBase {
         assertTrue(json(r).path("reason").asText().contains("answered HTTP 500 2 times in a row"), r.toString());
         assertEquals(new Weights(100, 0), world.weights());
         assertEquals(List.of("RegisterTaskDefinition", "UpdateService", "ModifyRule", "ModifyRule"), mutating());
+    }
+
+    @Test
+    void aPasswordInTheHealthUrlIsUsedButNeverShown(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws IOException {
+        String base = healthUrls().replace("/{color}/health", "");
+        String url = base.replace("http://", "http://ops:s3cr3t-Passw0rd@") + "/private/health";
+        java.nio.file.Path record = dir.resolve("record.json");
+
+        Cli.Run r = deploy("--image", BlueGreenWorld.V2, "--health-check-url", url, "--bake-time", "0s",
+                "--record", record.toString());
+
+        assertEquals(0, r.exit(), r.toString());
+        String everything = r.all() + java.nio.file.Files.readString(record);
+        assertTrue(everything.contains("Health URL ok: http://ops:"), everything);
+        assertTrue(!everything.contains("s3cr3t-Passw0rd"), everything);
     }
 }

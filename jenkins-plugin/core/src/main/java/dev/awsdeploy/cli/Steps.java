@@ -3,6 +3,7 @@ package dev.awsdeploy.cli;
 import dev.awsdeploy.cloudwatch.CloudWatchAlarm;
 import dev.awsdeploy.codedeploy.CodeDeployRolling;
 import dev.awsdeploy.ecr.EcrPush;
+import dev.awsdeploy.ecs.EcsBlueGreen;
 import dev.awsdeploy.run.StepDefinition;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,6 +17,7 @@ public final class Steps {
         List<StepDefinition> all = new ArrayList<>(CloudWatchAlarm.ACTIONS);
         all.add(EcrPush.DEFINITION);
         all.add(CodeDeployRolling.DEFINITION);
+        all.add(EcsBlueGreen.DEFINITION);
         return all;
     }
 }

@@ -7,6 +7,8 @@ import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
 import software.amazon.awssdk.services.ecr.EcrClient;
+import software.amazon.awssdk.services.ecs.EcsClient;
+import software.amazon.awssdk.services.elasticloadbalancingv2.ElasticLoadBalancingV2Client;
 
 /**
  * SDK clients a test uses to look at AWS afterwards (independent of the engine's own set-up). Static factory
@@ -28,5 +30,13 @@ public final class AwsClients {
 
     public static EcrClient ecr(String endpoint, String region) {
         return configure(EcrClient.builder(), endpoint, region);
+    }
+
+    public static EcsClient ecs(String endpoint, String region) {
+        return configure(EcsClient.builder(), endpoint, region);
+    }
+
+    public static ElasticLoadBalancingV2Client elasticLoadBalancingV2(String endpoint, String region) {
+        return configure(ElasticLoadBalancingV2Client.builder(), endpoint, region);
     }
 }

@@ -1,0 +1,721 @@
+package dev.awsdeploy.ecs;
+
+import dev.awsdeploy.aws.AwsContext;
+import dev.awsdeploy.cloudwatch.AlarmGate;
+import dev.awsdeploy.cloudwatch.CloudWatch;
+import dev.awsdeploy.ecs.BlueGreenState.Phase;
+import dev.awsdeploy.ecs.StandbyHealth.Verdict;
+import dev.awsdeploy.ecs.TrafficRoute.Weights;
+import dev.awsdeploy.run.BadInputException;
+import dev.awsdeploy.run.Durations;
+import dev.awsdeploy.run.Outcome;
+import dev.awsdeploy.run.Params;
+import dev.awsdeploy.run.StepDefinition;
+import dev.awsdeploy.run.StepMachine;
+import dev.awsdeploy.run.StepResult;
+import dev.awsdeploy.run.StepRun;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.ecs.EcsClient;
+import software.amazon.awssdk.services.ecs.model.ClusterNotFoundException;
+import software.amazon.awssdk.services.ecs.model.DescribeServicesResponse;
+import software.amazon.awssdk.services.ecs.model.Service;
+import software.amazon.awssdk.services.ecs.model.TaskDefinition;
+import software.amazon.awssdk.services.elasticloadbalancingv2.ElasticLoadBalancingV2Client;
+
+/**
+ * {@code ecsBlueGreen}: puts a new version on the standby colour, proves it healthy, shifts ALB traffic to it
+ * step by step while watching alarms, and either ends with the new colour serving 100 % (read back) or puts all
+ * traffic back on the old colour. A reconcile machine: each tick reads the world, compares it with the phase's
+ * goal and takes one step; the state is small and persisted, so a killed run resumes where it was.
+ */
+public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
+    public static final StepDefinition DEFINITION = new StepDefinition("ecsBlueGreen", null, "ecs-blue-green",
+            "Deploy to the standby colour of two ECS services behind an ALB, shift traffic, bake, roll back on alarm",
+            BlueGreenRequest.PARAMS, EcsBlueGreen::run);
+
+    /** Waiting for ECS: first look soon, then ease off to this (rollouts take minutes). */
+    static final Duration STANDBY_FIRST_POLL = Duration.ofSeconds(2);
+    static final Duration STANDBY_MAX_POLL = Duration.ofSeconds(15);
+    /** While traffic is shifted and nothing changes, the default poll eases off to this. */
+    static final Duration CALM_POLL = Duration.ofSeconds(30);
+    /** Target health is re-read during holds and the bake at most this often (and before every traffic increase). */
+    static final Duration TARGETS_EVERY = Duration.ofMinutes(2);
+    /** A target health reading this recent is trusted before a traffic step. */
+    static final Duration FRESH_TARGETS = Duration.ofSeconds(5);
+    /** Consecutive failed health URL probes that roll back while traffic is on the new colour. */
+    static final int URL_FAILURES_TO_ROLL_BACK = 2;
+    static final int ROLLBACK_ATTEMPTS = 6;
+    /** Ticks in a row whose AWS calls failed before the deploy gives up (and rolls back). */
+    static final int MAX_ERRORS = 5;
+
+    private final StepRun run;
+    private final BlueGreenRequest req;
+    private final EcsClient ecs;
+    private final ElasticLoadBalancingV2Client elb;
+    private final TrafficRoute route;
+    private final AlarmGate gate;
+    private final TaskDefinitionSource source;
+    private final Map<String, String> groups;
+    private Duration calmPoll = CALM_POLL;
+
+    EcsBlueGreen(StepRun run, BlueGreenRequest req, EcsClient ecs, ElasticLoadBalancingV2Client elb, TrafficRoute route,
+                 AlarmGate gate, TaskDefinitionSource source, Map<String, String> groups) {
+        this.run = run;
+        this.req = req;
+        this.ecs = ecs;
+        this.elb = elb;
+        this.route = route;
+        this.gate = gate;
+        this.source = source;
+        this.groups = groups;
+    }
+
+    public static StepResult run(Map<String, Object> input, StepRun run) {
+        Params p = new Params(input, BlueGreenRequest.PARAMS);
+        Duration minute = shiftMinute(run);
+        BlueGreenRequest req = BlueGreenRequest.read(p, minute);
+        for (String url : req.healthCheckUrls().values()) {
+            secretsOf(url).forEach(run.secrets()::add);
+        }
+        run.dryRun(p);
+        p.check();
+        run.record().inputs(p.given());
+        AwsContext aws = run.aws(p);
+        EcsClient ecs = aws.client(EcsClient.class, EcsClient::builder, "ECS");
+        ElasticLoadBalancingV2Client elb = aws.client(ElasticLoadBalancingV2Client.class,
+                ElasticLoadBalancingV2Client::builder, "ELASTIC_LOAD_BALANCING_V2");
+        if (!minute.equals(Duration.ofMinutes(1)) && !req.trafficShift().allAtOnce()) {
+            run.progress().say("note", "A minute of trafficShift lasts " + Durations.format(minute)
+                    + " (AWS_DEPLOY_SHIFT_MINUTE, for demos)");
+        }
+
+        Map<String, Service> services = services(ecs, req);
+        Map<String, String> groups = new LinkedHashMap<>();
+        groups.put("blue", targetGroup(services.get("blue"), "blueService"));
+        groups.put("green", targetGroup(services.get("green"), "greenService"));
+        if (groups.get("blue").equals(groups.get("green"))) {
+            throw new BadInputException("greenService", req.greenService(), "is in the same target group as "
+                    + req.blueService() + " (" + groups.get("blue") + ")",
+                    "give each colour its own target group, so the rule can weigh them");
+        }
+        TrafficRoute route = new TrafficRoute(elb, req.routeParam(), req.routeArn(), req.usesRule(), groups);
+        Weights weights = route.read();
+        AlarmGate gate = req.alarms().isEmpty() ? null : new AlarmGate(CloudWatch.client(aws), req.alarms(),
+                AlarmGate.InsufficientData.OK);
+        AlarmGate.Reading alarms = gate == null ? null : gate.read("alarms");
+        TaskDefinitionSource source = new TaskDefinitionSource(ecs, req);
+
+        var store = run.stateStore(BlueGreenState.class, req.fingerprint());
+        var resumed = store.load();
+        EcsBlueGreen machine = new EcsBlueGreen(run, req, ecs, elb, route, gate, source, groups);
+        if (gate != null && req.pollInterval() == null) {
+            machine.calmPoll = calmPoll(CloudWatch.client(aws), req.alarms());
+        }
+        Instant now = run.clock().now();
+        if (resumed.isPresent()) {
+            BlueGreenState s = resumed.get();
+            source.prepare(describe(ecs, services.get(s.oldColor).taskDefinition()));
+            run.progress().say("resume", "Resuming the deploy of " + source.image() + " to " + s.newColor
+                    + " at phase " + s.phase + " (traffic now " + weights + ")");
+            return machine.result(run.runner().run(machine, s, store));
+        }
+
+        String live = weights.live();
+        if (live == null) {
+            if (!req.force()) {
+                throw new BadInputException("force", false, req.routeParam() + " " + req.routeArn()
+                        + " is caught mid-shift (" + weights + "): another deploy may be running",
+                        "wait for it to finish, or pass force: true to take over (traffic then starts from the "
+                                + "colour with more weight)");
+            }
+            live = weights.blue() >= weights.green() ? "blue" : "green";
+            run.progress().say("decision", "Rule is mid-shift (" + weights + "); force: treating " + live
+                    + " as live");
+        }
+        String standby = other(live);
+        Service liveService = services.get(live);
+        Service standbyService = services.get(standby);
+        TaskDefinition liveTd = describe(ecs, liveService.taskDefinition());
+        source.prepare(liveTd);
+        int desired = req.desiredCount() != null ? req.desiredCount() : Math.max(1, liveService.desiredCount());
+        run.record().before("traffic", Map.of("blue", weights.blue(), "green", weights.green()));
+        run.record().before("services", Map.of(req.blueService(), services.get("blue").taskDefinition(),
+                req.greenService(), services.get("green").taskDefinition()));
+        run.progress().say("plan", "Live: " + live + " (" + req.service(live) + ", "
+                + TaskDefinitionSource.shortName(liveService.taskDefinition()) + ", " + weights + "); standby: "
+                + standby + " (" + req.service(standby) + ", "
+                + TaskDefinitionSource.shortName(standbyService.taskDefinition()) + ")");
+
+        BlueGreenState s = new BlueGreenState();
+        s.oldColor = live;
+        s.newColor = standby;
+        s.desiredCount = desired;
+        s.phaseStartedAt = now;
+
+        if (source.matches(liveTd) && weights.of(live) == 100 && !req.force()) {
+            run.progress().say("decision", "Already live: " + live + " runs " + source.image() + " at 100 %: "
+                    + "unchanged");
+            return machine.unchanged(s, liveTd.taskDefinitionArn());
+        }
+        if (alarms != null) {
+            run.progress().say("alarms", "Alarms at start: " + alarms.summary());
+            if (alarms.isFiring() && !req.ignoreAlarmsAtStart()) {
+                s.phase = Phase.FAILED;
+                s.reason = "refused to start: " + alarms.describeFiring();
+                run.progress().say("decision", "Not starting: " + alarms.describeFiring()
+                        + " (ignoreAlarmsAtStart: true to start anyway)");
+                return machine.result(s);
+            }
+        }
+        TaskDefinition standbyTd = describe(ecs, standbyService.taskDefinition());
+        if (source.matches(standbyTd) && !req.force()) {
+            s.taskDefinitionArn = standbyTd.taskDefinitionArn();
+            if (standbyService.desiredCount() >= desired) {
+                s.instant = true;
+                s.desiredCount = standbyService.desiredCount();
+                s.phase = Phase.STANDBY;
+                run.progress().say("decision", "Standby " + standby + " already runs " + source.image() + " ("
+                        + TaskDefinitionSource.shortName(s.taskDefinitionArn) + "): checking it, then switching "
+                        + "traffic" + (req.bakeOnRollback() ? " (bakeOnRollback: with " + req.trafficShift().name()
+                        + " and bake)" : " straight away"));
+            } else {
+                s.phase = Phase.UPDATE;
+                run.progress().say("decision", "Standby " + standby + " already has "
+                        + TaskDefinitionSource.shortName(s.taskDefinitionArn) + " but runs "
+                        + standbyService.desiredCount() + " of " + desired + " tasks: scaling it up, no new "
+                        + "registration");
+            }
+        } else {
+            s.phase = source.needsRegistration() ? Phase.REGISTER : Phase.UPDATE;
+            if (!source.needsRegistration()) {
+                s.taskDefinitionArn = source.findRegistered().taskDefinitionArn();
+            }
+        }
+        s.deadline = now.plus(req.stableTimeout());
+        s.standbyPollMs = STANDBY_FIRST_POLL.toMillis();
+        if (run.isDryRun()) {
+            return machine.plan(s);
+        }
+        return machine.result(run.runner().run(machine, s, store));
+    }
+
+    /**
+     * How far the default poll may ease off: half the shortest period among the watched alarms (CloudWatch cannot
+     * change a metric alarm's state between two evaluations of its period), at most 30 s, at least 5 s. Composite
+     * and metric-math alarms count as 10 s.
+     */
+    static Duration calmPoll(software.amazon.awssdk.services.cloudwatch.CloudWatchClient cw, List<String> names) {
+        long shortest = CALM_POLL.toSeconds() * 2;
+        for (int i = 0; i < names.size(); i += 100) {
+            List<String> chunk = names.subList(i, Math.min(names.size(), i + 100));
+            var r = cw.describeAlarms(b -> b.alarmNames(chunk).alarmTypesWithStrings("MetricAlarm", "CompositeAlarm"));
+            for (var a : r.metricAlarms()) {
+                shortest = Math.min(shortest, a.period() != null ? a.period() : 10);
+            }
+            if (!r.compositeAlarms().isEmpty()) {
+                shortest = Math.min(shortest, 10);
+            }
+        }
+        long half = Math.max(BlueGreenRequest.DEFAULT_POLL.toSeconds(), shortest / 2);
+        return Duration.ofSeconds(Math.min(CALM_POLL.toSeconds(), half));
+    }
+
+    /** A password in a health URL's user info is a secret: redacted from everything the run prints or records. */
+    static List<String> secretsOf(String url) {
+        try {
+            String info = java.net.URI.create(url).getUserInfo();
+            if (info == null || !info.contains(":")) {
+                return List.of();
+            }
+            return List.of(info.substring(info.indexOf(':') + 1));
+        } catch (IllegalArgumentException e) {
+            return List.of();
+        }
+    }
+
+    /** The length of a trafficShift "minute": 60 s, unless a demo shortens it. */
+    static Duration shiftMinute(StepRun run) {
+        String v = run.env().get("AWS_DEPLOY_SHIFT_MINUTE");
+        if (v == null || v.isBlank()) {
+            return Duration.ofMinutes(1);
+        }
+        Duration d = Durations.parse(v.trim());
+        if (d == null || d.isZero() || d.compareTo(Duration.ofMinutes(1)) > 0) {
+            throw new BadInputException("AWS_DEPLOY_SHIFT_MINUTE", v, "is not a duration between 1ms and 1m",
+                    "unset it (it only shortens trafficShift minutes for demos), or set e.g. 10s");
+        }
+        return d;
+    }
+
+    private static Map<String, Service> services(EcsClient ecs, BlueGreenRequest req) {
+        DescribeServicesResponse r;
+        try {
+            r = ecs.describeServices(b -> b.cluster(req.cluster()).services(req.blueService(), req.greenService()));
+        } catch (ClusterNotFoundException e) {
+            throw new BadInputException("cluster", req.cluster(), "no such ECS cluster in this account and region",
+                    "check the name with `aws ecs list-clusters`");
+        }
+        Map<String, Service> byColor = new LinkedHashMap<>();
+        for (String color : List.of("blue", "green")) {
+            String name = req.service(color);
+            Service found = r.services().stream().filter(x -> name.equals(x.serviceName())
+                    && !"INACTIVE".equals(x.status())).findFirst().orElse(null);
+            if (found == null) {
+                boolean viaBase = req.blueService().endsWith("-blue") && req.greenService().endsWith("-green");
+                throw new BadInputException(viaBase && name.endsWith("-" + color) ? "service" : color + "Service",
+                        name, "no such active service in cluster " + req.cluster(),
+                        "create the " + color + " service first, or correct the name (`aws ecs list-services "
+                                + "--cluster " + req.cluster() + "`)");
+            }
+            byColor.put(color, found);
+        }
+        return byColor;
+    }
+
+    private static String targetGroup(Service s, String param) {
+        var tgs = s.loadBalancers().stream().map(lb -> lb.targetGroupArn()).filter(t -> t != null).distinct()
+                .toList();
+        if (tgs.size() != 1) {
+            throw new BadInputException(param, s.serviceName(), tgs.isEmpty() ? "is not behind a load balancer "
+                    + "target group" : "is in " + tgs.size() + " target groups",
+                    "create the service with exactly one loadBalancers entry (its colour's target group)");
+        }
+        return tgs.get(0);
+    }
+
+    static TaskDefinition describe(EcsClient ecs, String arn) {
+        return ecs.describeTaskDefinition(b -> b.taskDefinition(arn)).taskDefinition();
+    }
+
+    static String other(String color) {
+        return "blue".equals(color) ? "green" : "blue";
+    }
+
+    private Instant now() {
+        return run.clock().now();
+    }
+
+    // ---------------------------------------------------------------- the machine
+
+    @Override
+    public Tick<BlueGreenState> tick(BlueGreenState s) {
+        try {
+            Tick<BlueGreenState> t = step(s);
+            t.state().errors = 0;
+            return t;
+        } catch (SdkException e) {
+            // Throttling or an outage that outlasted the SDK's retries: look again later; never leave traffic
+            // split because AWS was briefly unreachable, but do not wait forever either.
+            BlueGreenState n = s.copy();
+            n.errors = s.errors + 1;
+            run.progress().say("aws", "AWS call failed during " + s.phase + " (" + n.errors + " in a row): "
+                    + describe(e));
+            if (n.errors >= MAX_ERRORS) {
+                return rollbackOrFail(n, "AWS kept failing during " + s.phase + ": " + describe(e));
+            }
+            return Tick.wakeAt(n, now().plusSeconds(Math.min(30, 1L << n.errors)));
+        }
+    }
+
+    private Tick<BlueGreenState> step(BlueGreenState s) {
+        return switch (s.phase) {
+            case REGISTER -> register(s);
+            case UPDATE -> update(s);
+            case STANDBY -> standby(s);
+            case HEALTH_URL -> healthUrl(s);
+            case SHIFT -> shift(s);
+            case HOLD, BAKE -> watch(s);
+            case FINISH -> finish(s);
+            case ROLLBACK -> rollback(s);
+            case DONE, ROLLED_BACK, FAILED -> Tick.done(s);
+        };
+    }
+
+    /** Registers once: the ARN is persisted before anything else happens; a resumed run finds it instead. */
+    private Tick<BlueGreenState> register(BlueGreenState s) {
+        BlueGreenState n = s.to(Phase.UPDATE, now());
+        TaskDefinition found = source.findRegistered();
+        if (found != null) {
+            n.taskDefinitionArn = found.taskDefinitionArn();
+            run.progress().say("registered", "Task definition " + TaskDefinitionSource.shortName(n.taskDefinitionArn)
+                    + " already registered with " + source.image() + ": reusing it");
+        } else {
+            TaskDefinition td = source.register();
+            n.taskDefinitionArn = td.taskDefinitionArn();
+            run.progress().action("RegisterTaskDefinition", n.taskDefinitionArn, "Registered "
+                    + TaskDefinitionSource.shortName(n.taskDefinitionArn) + " (" + source.image() + ")");
+        }
+        return Tick.wakeAt(n, now());
+    }
+
+    private Tick<BlueGreenState> update(BlueGreenState s) {
+        String service = req.service(s.newColor);
+        Service current = describeService(service);
+        BlueGreenState n = s.to(Phase.STANDBY, now());
+        if (s.taskDefinitionArn.equals(current.taskDefinition()) && current.desiredCount() == s.desiredCount) {
+            run.progress().say("standby", "Standby " + service + " already set to "
+                    + TaskDefinitionSource.shortName(s.taskDefinitionArn) + " x" + s.desiredCount);
+        } else {
+            ecs.updateService(b -> b.cluster(req.cluster()).service(service).taskDefinition(s.taskDefinitionArn)
+                    .desiredCount(s.desiredCount));
+            run.progress().action("UpdateService", service, "Updating standby " + service + " to "
+                    + TaskDefinitionSource.shortName(s.taskDefinitionArn) + ", " + s.desiredCount + " tasks");
+        }
+        n.deadline = now().plus(req.stableTimeout());
+        n.standbyPollMs = STANDBY_FIRST_POLL.toMillis();
+        return Tick.wakeAt(n, now());
+    }
+
+    private Service describeService(String name) {
+        List<Service> found = ecs.describeServices(b -> b.cluster(req.cluster()).services(name)).services();
+        if (found.isEmpty()) {
+            throw new dev.awsdeploy.run.StepFailedException("service " + name + " disappeared from cluster "
+                    + req.cluster());
+        }
+        return found.get(0);
+    }
+
+    private Tick<BlueGreenState> standby(BlueGreenState s) {
+        String service = req.service(s.newColor);
+        StandbyHealth.Rollout r = StandbyHealth.rollout(describeService(service), s.taskDefinitionArn);
+        run.progress().changed("standby", "standby", "Standby " + r.message(),
+                Map.of("running", r.running(), "desired", r.desired()));
+        if (r.verdict() == Verdict.FAILED) {
+            return fail(s, r.message() + "; traffic was not moved");
+        }
+        String waitingFor = r.message();
+        if (r.verdict() == Verdict.READY) {
+            StandbyHealth.Targets t = StandbyHealth.targets(elb, groups.get(s.newColor), r.desired());
+            run.progress().changed("targets", "targets", "Standby " + t.message(),
+                    Map.of("healthy", t.healthy(), "total", t.total()));
+            if (t.verdict() == Verdict.READY) {
+                BlueGreenState n = s.copy();
+                n.targetsCheckedAt = now();
+                if (req.healthCheckUrls().isEmpty()) {
+                    return startShift(n);
+                }
+                return Tick.wakeAt(n.to(Phase.HEALTH_URL, now()), now());
+            }
+            waitingFor = t.message();
+        }
+        if (!now().isBefore(s.deadline)) {
+            return fail(s, "standby " + service + " did not become ready within "
+                    + Durations.format(req.stableTimeout()) + " (stableTimeout): " + waitingFor
+                    + "; traffic was not moved");
+        }
+        BlueGreenState n = s.copy();
+        n.standbyPollMs = Math.min(s.standbyPollMs * 2, STANDBY_MAX_POLL.toMillis());
+        return Tick.wakeAt(n, min(now().plusMillis(s.standbyPollMs), s.deadline));
+    }
+
+    private Tick<BlueGreenState> healthUrl(BlueGreenState s) {
+        String url = req.healthCheckUrls().get(s.newColor);
+        String problem = StandbyHealth.probe(url);
+        BlueGreenState n = s.copy();
+        n.tries = s.tries + 1;
+        if (problem == null) {
+            run.progress().say("health", "Health URL ok: " + url);
+            return startShift(n);
+        }
+        run.progress().changed("url", "health", "Health URL " + url + " " + problem + " (try " + n.tries + "/"
+                + req.healthCheckRetries() + ")");
+        if (n.tries >= req.healthCheckRetries()) {
+            return fail(n, "health URL " + url + " " + problem + " after " + n.tries + " tries; traffic was not "
+                    + "moved");
+        }
+        return Tick.wakeAt(n, now().plus(req.healthCheckInterval()));
+    }
+
+    private List<TrafficShift.Step> steps(BlueGreenState s) {
+        if (s.instant && !req.bakeOnRollback()) {
+            return TrafficShift.ALL_AT_ONCE.steps();
+        }
+        return req.trafficShift().steps();
+    }
+
+    private Tick<BlueGreenState> startShift(BlueGreenState s) {
+        BlueGreenState n = s.to(Phase.SHIFT, now());
+        n.step = 0;
+        return Tick.wakeAt(n, now());
+    }
+
+    /** One traffic step: verify the new colour's targets, write the weights, read them back. */
+    private Tick<BlueGreenState> shift(BlueGreenState s) {
+        TrafficShift.Step step = steps(s).get(s.step);
+        // Verified healthy just now (the standby check) counts; otherwise read the targets again.
+        if (s.targetsCheckedAt == null || now().isAfter(s.targetsCheckedAt.plus(FRESH_TARGETS))) {
+            StandbyHealth.Targets t = StandbyHealth.targets(elb, groups.get(s.newColor), s.desiredCount);
+            if (t.verdict() != Verdict.READY) {
+                return rollbackOrFail(s, "before moving traffic to " + step.percent() + " %: " + t.message());
+            }
+        }
+        Weights intended = Weights.split(s.newColor, step.percent());
+        BlueGreenState n = s.copy();
+        n.trafficTouched = true;
+        n.targetsCheckedAt = now();
+        Weights seen;
+        try {
+            seen = route.write(intended);
+        } catch (SdkException e) {
+            return rollbackOrFail(n, route.operation() + " to " + intended + " failed: " + describe(e));
+        }
+        if (!seen.equals(intended)) {
+            run.progress().say("decision", route.operation() + " read back " + seen + " instead of " + intended);
+            return rollbackOrFail(n, "AWS shows " + seen + " after " + route.operation() + " to " + intended);
+        }
+        n.newPercent = step.percent();
+        n.shiftedAt = now();
+        run.progress().action(route.operation(), route.arn(), "Traffic: " + s.newColor + " " + step.percent()
+                + " %, " + s.oldColor + " " + (100 - step.percent()) + " % (read back)");
+        if (step.percent() < 100) {
+            BlueGreenState h = n.to(Phase.HOLD, now());
+            h.deadline = now().plus(step.hold());
+            run.progress().say("phase", "Holding " + step.percent() + " % for " + Durations.format(step.hold())
+                    + watching());
+            return Tick.wakeAt(h, now().plus(interval(h)));
+        }
+        if (s.instant && !req.bakeOnRollback() || req.bakeTime().isZero()) {
+            return Tick.wakeAt(n.to(Phase.FINISH, now()), now());
+        }
+        BlueGreenState b = n.to(Phase.BAKE, now());
+        b.deadline = now().plus(req.bakeTime());
+        run.progress().say("phase", "Bake: " + s.newColor + " at 100 % for " + Durations.format(req.bakeTime())
+                + watching());
+        return Tick.wakeAt(b, min(now().plus(interval(b)), b.deadline));
+    }
+
+    private String watching() {
+        StringBuilder w = new StringBuilder();
+        if (gate != null) {
+            w.append(" watching ").append(String.join(", ", gate.names()));
+        }
+        if (!req.healthCheckUrls().isEmpty()) {
+            w.append(w.length() == 0 ? " watching" : " and").append(" the health URL");
+        }
+        return w.toString();
+    }
+
+    /**
+     * The time to the next look while traffic is on the new colour. An explicit pollInterval is honoured exactly.
+     * The default looks every 5 s right after a traffic change — when a bad version shows itself — and eases to
+     * half the shortest watched alarm period (30 s for one-minute alarms) while nothing changes, so a long bake
+     * costs few reads without reacting later than CloudWatch itself can change its mind.
+     */
+    Duration interval(BlueGreenState s) {
+        if (req.pollInterval() != null) {
+            return req.pollInterval();
+        }
+        Duration since = s.shiftedAt == null ? Duration.ZERO : Duration.between(s.shiftedAt, now());
+        Duration eased = since.dividedBy(2);
+        if (eased.compareTo(BlueGreenRequest.DEFAULT_POLL) < 0) {
+            return BlueGreenRequest.DEFAULT_POLL;
+        }
+        return eased.compareTo(calmPoll) > 0 ? calmPoll : eased.withNanos(0);
+    }
+
+    /** A look during a hold or the bake: alarms (one call), health URL, target health now and then. */
+    private Tick<BlueGreenState> watch(BlueGreenState s) {
+        BlueGreenState n = s.copy();
+        if (gate != null) {
+            AlarmGate.Reading r = gate.read("alarms");
+            run.progress().changed("alarms", "alarms", (s.phase == Phase.BAKE ? "Bake" : "Hold at " + s.newPercent
+                    + " %") + ": alarms " + r.summary(), Map.of("states", r.states()));
+            if (r.isFiring()) {
+                return rollbackOrFail(n, r.describeFiring());
+            }
+        }
+        if (!req.healthCheckUrls().isEmpty()) {
+            String url = req.healthCheckUrls().get(s.newColor);
+            String problem = StandbyHealth.probe(url);
+            if (problem == null) {
+                n.failures = 0;
+            } else {
+                n.failures = s.failures + 1;
+                run.progress().say("health", "Health URL " + url + " " + problem + " (" + n.failures + " in a row)");
+                if (n.failures >= URL_FAILURES_TO_ROLL_BACK) {
+                    return rollbackOrFail(n, "health URL " + url + " " + problem + " " + n.failures + " times in a "
+                            + "row");
+                }
+            }
+        }
+        if (s.targetsCheckedAt == null || !now().isBefore(s.targetsCheckedAt.plus(TARGETS_EVERY))) {
+            StandbyHealth.Targets t = StandbyHealth.targets(elb, groups.get(s.newColor), s.desiredCount);
+            n.targetsCheckedAt = now();
+            if (t.verdict() != Verdict.READY) {
+                return rollbackOrFail(n, "new colour " + t.message());
+            }
+        }
+        if (!now().isBefore(s.deadline)) {
+            if (s.phase == Phase.BAKE) {
+                run.progress().say("phase", "Bake passed" + (gate == null ? "" : ": no alarm fired"));
+                return Tick.wakeAt(n.to(Phase.FINISH, now()), now());
+            }
+            BlueGreenState next = n.to(Phase.SHIFT, now());
+            next.step = s.step + 1;
+            return Tick.wakeAt(next, now());
+        }
+        return Tick.wakeAt(n, min(now().plus(interval(n)), s.deadline));
+    }
+
+    private Tick<BlueGreenState> finish(BlueGreenState s) {
+        if (req.scaleDownStandby()) {
+            String old = req.service(s.oldColor);
+            ecs.updateService(b -> b.cluster(req.cluster()).service(old).desiredCount(0));
+            run.progress().action("UpdateService", old, "Scaled the old colour " + old + " to 0 tasks "
+                    + "(scaleDownStandby)");
+        }
+        BlueGreenState n = s.to(Phase.DONE, now());
+        run.progress().say("done", "Done: " + s.newColor + " (" + req.service(s.newColor) + ", "
+                + TaskDefinitionSource.shortName(s.taskDefinitionArn) + ") serves 100 %, verified; " + s.oldColor
+                + (req.scaleDownStandby() ? " scaled down" : " kept as standby for an instant rollback"));
+        return Tick.done(n);
+    }
+
+    private Tick<BlueGreenState> rollbackOrFail(BlueGreenState s, String reason) {
+        if (!s.trafficTouched) {
+            return fail(s, reason + "; traffic was not moved");
+        }
+        run.progress().say("decision", "Rolling back: " + reason);
+        BlueGreenState n = s.to(Phase.ROLLBACK, now());
+        n.reason = reason;
+        return rollback(n);
+    }
+
+    private Tick<BlueGreenState> fail(BlueGreenState s, String reason) {
+        run.progress().say("decision", "Failed: " + reason);
+        BlueGreenState n = s.to(Phase.FAILED, now());
+        n.reason = reason;
+        return Tick.done(n);
+    }
+
+    /** Puts 100 % back on the old colour and reads it back; retried on the next tick if AWS refuses. */
+    private Tick<BlueGreenState> rollback(BlueGreenState s) {
+        Weights back = Weights.allOn(s.oldColor);
+        BlueGreenState n = s.copy();
+        n.tries = s.tries + 1;
+        String problem;
+        try {
+            Weights seen = route.write(back);
+            if (seen.equals(back)) {
+                n.newPercent = 0;
+                run.progress().action(route.operation(), route.arn(), "Rolled back: " + s.oldColor
+                        + " 100 % (read back)");
+                return Tick.done(n.to(Phase.ROLLED_BACK, now()));
+            }
+            problem = "AWS shows " + seen;
+        } catch (SdkException e) {
+            problem = describe(e);
+        }
+        run.progress().say("decision", "Putting traffic back failed (try " + n.tries + "): " + problem);
+        if (n.tries >= ROLLBACK_ATTEMPTS) {
+            n.reason = s.reason + "; and traffic could not be put back on " + s.oldColor + ": " + problem;
+            return Tick.done(n.to(Phase.FAILED, now()));
+        }
+        return Tick.wakeAt(n, now().plusSeconds(Math.min(8, 1L << (n.tries - 1))));
+    }
+
+    @Override
+    public BlueGreenState abort(BlueGreenState s, String reason) {
+        if (s.finished() || s.phase == Phase.FINISH) {
+            return s;
+        }
+        String why = "aborted (" + reason + ")";
+        run.progress().say("decision", "Abort: " + reason);
+        if (!s.trafficTouched) {
+            BlueGreenState n = s.to(Phase.FAILED, now());
+            n.reason = why + "; traffic was not moved";
+            return n;
+        }
+        BlueGreenState n = s.phase == Phase.ROLLBACK ? s.copy() : s.to(Phase.ROLLBACK, now());
+        n.reason = s.phase == Phase.ROLLBACK ? s.reason : why;
+        n.tries = 0;
+        // Aborting means now: retry quickly in this thread instead of waiting for ticks.
+        for (int i = 0; i < ROLLBACK_ATTEMPTS; i++) {
+            Tick<BlueGreenState> t = rollback(n);
+            n = t.state();
+            if (t.done()) {
+                return n;
+            }
+            try {
+                Thread.sleep(500L * (i + 1));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return n;
+    }
+
+    private static Instant min(Instant a, Instant b) {
+        return a.isBefore(b) ? a : b;
+    }
+
+    static String describe(SdkException e) {
+        if (e instanceof software.amazon.awssdk.awscore.exception.AwsServiceException a
+                && a.awsErrorDetails() != null) {
+            return a.awsErrorDetails().serviceName() + " " + a.statusCode() + " " + a.awsErrorDetails().errorCode()
+                    + ": " + a.awsErrorDetails().errorMessage();
+        }
+        String m = e.getMessage();
+        return m == null ? e.getClass().getSimpleName() : m;
+    }
+
+    // ---------------------------------------------------------------- results
+
+    StepResult unchanged(BlueGreenState s, String arn) {
+        Map<String, Object> f = fields(s, s.oldColor, arn, false, null);
+        return StepResult.of(Outcome.SUCCEEDED, "unchanged", s.oldColor + " already serves " + source.image()
+                + " at 100 %: nothing to do", f);
+    }
+
+    StepResult plan(BlueGreenState s) {
+        Map<String, Object> f = fields(s, s.oldColor, s.taskDefinitionArn, false, null);
+        f.put("dryRun", true);
+        f.put("plan", s.instant ? "switch traffic to " + s.newColor + " (already runs the version)"
+                : (s.phase == Phase.REGISTER ? "register a task definition with " + source.image() + ", " : "")
+                + "update " + req.service(s.newColor) + " to " + s.desiredCount + " tasks, wait until healthy, shift "
+                + req.trafficShift().name() + ", bake " + Durations.format(req.bakeTime()));
+        return StepResult.of(Outcome.SUCCEEDED, "would-deploy", "dry run: would deploy " + source.image() + " to "
+                + s.newColor, f);
+    }
+
+    private Map<String, Object> fields(BlueGreenState s, String live, String arn, boolean rolledBack, String reason) {
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("liveColor", live);
+        f.put("previousColor", s.oldColor);
+        f.put("liveService", req.service(live));
+        f.put("taskDefinitionArn", arn);
+        f.put("image", source.image());
+        f.put("trafficShift", s.instant && !req.bakeOnRollback() ? "AllAtOnce (instant switch)"
+                : req.trafficShift().name());
+        f.put("rolledBack", rolledBack);
+        f.put("reason", reason);
+        Map<String, Object> timings = new LinkedHashMap<>();
+        s.timings.forEach((k, v) -> timings.put(k, Math.round(v / 100.0) / 10.0));
+        f.put("timings", timings);
+        return f;
+    }
+
+    StepResult result(BlueGreenState s) {
+        return switch (s.phase) {
+            case DONE -> {
+                run.record().after("traffic", Map.of(s.newColor, 100, s.oldColor, 0));
+                yield StepResult.of(Outcome.SUCCEEDED, s.instant ? "switched" : "deployed", s.newColor + " ("
+                        + req.service(s.newColor) + ") serves " + source.image() + " at 100 %" + (s.instant
+                        ? " (switched to the standby that already ran it)" : ""),
+                        fields(s, s.newColor, s.taskDefinitionArn, false, null));
+            }
+            case ROLLED_BACK -> {
+                run.record().after("traffic", Map.of(s.oldColor, 100, s.newColor, 0));
+                yield StepResult.of(Outcome.FAILED, "rolled-back", "rolled back to " + s.oldColor + " (100 %): "
+                        + s.reason, fields(s, s.oldColor, s.taskDefinitionArn, true, s.reason));
+            }
+            default -> StepResult.of(Outcome.FAILED, "failed", s.reason, fields(s, s.trafficTouched && s.newPercent
+                    > 0 ? null : s.oldColor, s.taskDefinitionArn, false, s.reason));
+        };
+    }
+}

@@ -2,7 +2,7 @@
 # moto keeps ECS deployments frozen and registers no targets, so the scene puts the project's ECS rollout
 # simulator (dev.awsdeploy.testing.EcsRolloutFront, from the core test jar) between the CLI and moto: it forwards
 # every call unchanged and only shows rollouts progressing and targets as ECS/ALB would. Rules, weights, alarms
-# and task definitions are moto's own. trafficShift minutes last 10 s here (AWS_DEPLOY_SHIFT_MINUTE).
+# and task definitions are moto's own. trafficShift and bakeTime minutes last 10 s here (AWS_DEPLOY_SHIFT_MINUTE).
 ecs_tests_jar=$(ls jenkins-plugin/core/target/aws-deploy-core-*-tests.jar 2>/dev/null | head -1)
 if [ -z "$ecs_tests_jar" ]; then
   mvn -B -q -DskipTests -pl jenkins-plugin/core -am package
@@ -39,10 +39,10 @@ ecs_repo=123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/myapp
 ecs_rule=$(python3 scripts/demo.d/30-ecs-world.py world)
 ecs_alarm OK 1
 
-scene "Blue/green: deploy myapp:v2 to green, canary 10 % for 1 (demo) minute, bake 30s; the error rate alarm fires during the bake"
+scene "Blue/green: deploy myapp:v2 to green, canary 10 % for 1 minute, bake 3 minutes (a demo minute lasts 10 s); the error rate alarm fires during the bake"
 ( python3 scripts/demo.d/30-ecs-world.py wait-green 100 "$ecs_rule" && sleep 4 && ecs_alarm ALARM 8 && echo "   >>> demo: HighErrorRate set to ALARM" >&2 ) &
 set +e
-ecs_deploy --image "$ecs_repo:v2" --traffic-shift Canary10Percent1Minutes --bake-time 30s
+ecs_deploy --image "$ecs_repo:v2" --traffic-shift Canary10Percent1Minutes --bake-time 3m
 code=$?
 set -e
 echo "(exit $code: 3 = rolled back, all traffic on blue again)"

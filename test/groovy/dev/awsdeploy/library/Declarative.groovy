@@ -38,12 +38,16 @@ class Declarative {
         helper.registerAllowedMethod('label', [String]) { String l -> null }
         helper.registerAllowedMethod('options', [Closure]) { Closure body -> body.call() }
         helper.registerAllowedMethod('disableConcurrentBuilds', []) { -> null }
+        helper.registerAllowedMethod('preserveStashes', []) { -> null }
         helper.registerAllowedMethod('timestamps', []) { -> null }
         helper.registerAllowedMethod('timeout', [Map]) { Map m -> null }
         helper.registerAllowedMethod('buildDiscarder', [Object]) { Object o -> null }
         helper.registerAllowedMethod('logRotator', [Map]) { Map m -> null }
         helper.registerAllowedMethod('parameters', [Closure]) { Closure body -> body.call() }
         helper.registerAllowedMethod('string', [Map]) { Map m ->
+            if (m.credentialsId) {
+                return m   // a secret-text binding for withCredentials
+            }
             if (!params.containsKey(m.name)) {
                 params[m.name] = m.defaultValue ?: ''
             }
@@ -88,6 +92,7 @@ class Declarative {
             body.call()
         }
         helper.registerAllowedMethod('post', [Closure]) { Closure body -> body.call() }
+        helper.registerAllowedMethod('script', [Closure]) { Closure body -> body.call() }
         ['always', 'success', 'failure', 'unstable', 'changed', 'fixed', 'regression', 'aborted', 'cleanup']
                 .each { String condition ->
                     helper.registerAllowedMethod(condition, [Closure]) { Closure body ->

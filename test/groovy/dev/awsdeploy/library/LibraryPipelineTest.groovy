@@ -19,7 +19,12 @@ abstract class LibraryPipelineTest extends BasePipelineTestCPS {
     static final String SECRET_KEY = 'fake/secret+key/for/library/test/only'
 
     Path workspace
-    final Map<String, String> env = [:]
+    /** The pipeline's env; values pinned by a test win over assignments in the pipeline (see {@link #pin}). */
+    final Map<String, String> env = new PinnedEnv()
+    /** Secret-text credentials by id, bound by withCredentials([string(credentialsId:, variable:)]). */
+    final Map<String, String> secretTexts = [:]
+    final List<String> junitReports = []
+    final Map<String, Map<String, byte[]>> stashes = [:]
     final Map<String, String> bound = [:]
     final StringBuilder log = new StringBuilder()
     final List<String> commands = []
@@ -63,11 +68,37 @@ abstract class LibraryPipelineTest extends BasePipelineTestCPS {
             Files.createDirectories(p.parent)
             Files.write(p, (m.text as String).getBytes((m.encoding ?: 'UTF-8') as String))
         }
+        helper.registerAllowedMethod('libraryResource', [String]) { String name ->
+            new String(Files.readAllBytes(Repo.root().resolve('resources').resolve(name)), 'UTF-8')
+        }
+        helper.registerAllowedMethod('junit', [String]) { String pattern ->
+            junitReports << pattern
+            def matcher = workspace.fileSystem.getPathMatcher("glob:${pattern}")
+            int found = 0
+            Files.walk(workspace).each { Path f -> if (matcher.matches(workspace.relativize(f))) { found++ } }
+            if (found == 0) {
+                throw new PipelineError("No test report files were found matching ${pattern}")
+            }
+        }
+        helper.registerAllowedMethod('stash', [Map]) { Map m ->
+            Path f = workspace.resolve(m.includes as String)
+            stashes[m.name as String] = [(m.includes as String): Files.readAllBytes(f)]
+        }
+        helper.registerAllowedMethod('unstash', [String]) { String name ->
+            if (!stashes.containsKey(name)) {
+                throw new PipelineError("No such saved stash ‘${name}’")
+            }
+            stashes[name].each { String file, byte[] bytes -> Files.write(workspace.resolve(file), bytes) }
+        }
         helper.registerAllowedMethod('withCredentials', [List, Closure]) { List bindings, Closure body ->
             bindings.each { Map b ->
                 credentialsUsed << (b.credentialsId as String)
-                bound[b.accessKeyVariable as String] = ACCESS_KEY
-                bound[b.secretKeyVariable as String] = SECRET_KEY
+                if (b.variable) {
+                    bound[b.variable as String] = secretTexts[b.credentialsId as String]
+                } else {
+                    bound[b.accessKeyVariable as String] = ACCESS_KEY
+                    bound[b.secretKeyVariable as String] = SECRET_KEY
+                }
             }
             // Under the CPS interpreter the body runs after this mock returns, so the binding stays in place.
             body.call()
@@ -96,6 +127,26 @@ abstract class LibraryPipelineTest extends BasePipelineTestCPS {
             throw new PipelineError("script returned exit code ${status}")
         }
         return args.returnStdout ? out.toString() : null
+    }
+
+    /** Sets an env value the pipeline's own environment section cannot override (a test's stand-in values). */
+    void pin(String name, String value) {
+        ((PinnedEnv) env).pin(name, value)
+    }
+
+    /** env whose pinned entries ignore later assignments. */
+    static class PinnedEnv extends LinkedHashMap<String, String> {
+        private final Set<String> pinned = [] as Set
+
+        void pin(String name, String value) {
+            pinned << name
+            super.put(name, value)
+        }
+
+        @Override
+        String put(String key, String value) {
+            return pinned.contains(key) ? get(key) : super.put(key, value)
+        }
     }
 
     /** What Jenkins' error step throws. */

@@ -179,6 +179,10 @@ public record BlueGreenRequest(String cluster, String blueService, String greenS
         if (bake.compareTo(Duration.ofHours(24)) > 0) {
             p.problem("bakeTime", Durations.format(bake), "is longer than 24h", "use e.g. 5m or 30m");
         }
+        if (!minute.equals(Duration.ofMinutes(1))) {
+            // A demo's shortened minute (AWS_DEPLOY_SHIFT_MINUTE) shortens the bake in the same proportion.
+            bake = Duration.ofMillis(bake.toMillis() * minute.toMillis() / Duration.ofMinutes(1).toMillis());
+        }
         boolean ignoreAtStart = p.bool("ignoreAlarmsAtStart", false);
         Map<String, String> urls = healthUrls(p, p.string("healthCheckUrl"));
         int retries = p.integer("healthCheckRetries", 10, 1, 1000);

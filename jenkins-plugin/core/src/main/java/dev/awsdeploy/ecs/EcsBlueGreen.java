@@ -89,8 +89,8 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
         EcsClient ecs = aws.client(EcsClient.class, EcsClient::builder, "ECS");
         ElasticLoadBalancingV2Client elb = aws.client(ElasticLoadBalancingV2Client.class,
                 ElasticLoadBalancingV2Client::builder, "ELASTIC_LOAD_BALANCING_V2");
-        if (!minute.equals(Duration.ofMinutes(1)) && !req.trafficShift().allAtOnce()) {
-            run.progress().say("note", "A minute of trafficShift lasts " + Durations.format(minute)
+        if (!minute.equals(Duration.ofMinutes(1))) {
+            run.progress().say("note", "A minute of trafficShift and bakeTime lasts " + Durations.format(minute)
                     + " (AWS_DEPLOY_SHIFT_MINUTE, for demos)");
         }
 
@@ -247,7 +247,7 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
         Duration d = Durations.parse(v.trim());
         if (d == null || d.isZero() || d.compareTo(Duration.ofMinutes(1)) > 0) {
             throw new BadInputException("AWS_DEPLOY_SHIFT_MINUTE", v, "is not a duration between 1ms and 1m",
-                    "unset it (it only shortens trafficShift minutes for demos), or set e.g. 10s");
+                    "unset it (it only shortens trafficShift and bakeTime minutes for demos), or set e.g. 10s");
         }
         return d;
     }

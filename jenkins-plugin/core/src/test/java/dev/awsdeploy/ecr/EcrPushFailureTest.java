@@ -41,7 +41,7 @@ class EcrPushFailureTest {
     static RegistryServer registry = RegistryServer.shared();
     static RegistryServer otherPassword = RegistryServer.withPassword("not-the-ecr-token-password");
 
-    private static final String ACCESS_KEY = "AKIAFAKEKEYFORSECRETS";
+    private static final String ACCESS_KEY = "FAKEACCESSKEYFORSECRETS";
     private static final String SECRET_KEY = "fake/secret+key/that/must/never/show";
     private static final String TOKEN = Base64.getEncoder().encodeToString(("AWS:" + RegistryServer.MOTO_PASSWORD)
             .getBytes(StandardCharsets.UTF_8));

@@ -393,7 +393,7 @@ class EcsBlueGreenTest extends BlueGreenTestBase {
     @Test
     void secretsNeverAppearInOutputOrRecord(@TempDir Path dir) throws Exception {
         String secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY";
-        String keyId = "AKIAIOSFODNN7EXAMPLE";
+        String keyId = "FAKEKEYIDFORSECRETTEST";
         Path record = dir.resolve("record.json");
         cli.env("AWS_SECRET_ACCESS_KEY", secret).env("AWS_ACCESS_KEY_ID", keyId).env("AWS_SESSION_TOKEN",
                 "FwoGZXIvYXdzEXAMPLESESSIONTOKEN");

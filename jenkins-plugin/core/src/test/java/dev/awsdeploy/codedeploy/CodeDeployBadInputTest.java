@@ -8,7 +8,6 @@ import dev.awsdeploy.run.Json;
 import dev.awsdeploy.testing.AwsFront;
 import dev.awsdeploy.testing.Cli;
 import dev.awsdeploy.testing.MotoServer;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,12 +19,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.codedeploy.CodeDeployClient;
-import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * Given inputs that cannot work, codeDeployRolling exits 2 naming the parameter, the value and the fix, and
@@ -210,22 +203,8 @@ class CodeDeployBadInputTest {
         Files.createDirectories(tmp.resolve("empty"));
         Files.createDirectories(tmp.resolve("good"));
         Files.writeString(tmp.resolve("good/appspec.yml"), "version: 0.0\nos: linux\n");
-        var creds = StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing"));
-        try (CodeDeployClient cd = CodeDeployClient.builder().endpointOverride(URI.create(moto.url()))
-                .region(Region.EU_WEST_1).credentialsProvider(creds).build();
-             S3Client s3 = S3Client.builder().endpointOverride(URI.create(moto.url())).region(Region.EU_WEST_1)
-                     .credentialsProvider(creds).forcePathStyle(true).build()) {
-            cd.createApplication(b -> b.applicationName("myapp").computePlatform(platform));
-            cd.createDeploymentGroup(b -> b.applicationName("myapp").deploymentGroupName("prod")
-                    .serviceRoleArn("arn:aws:iam::123456789012:role/codedeploy"));
-            s3.createBucket(b -> b.bucket("releases").createBucketConfiguration(c -> c.locationConstraint("eu-west-1")));
-            s3.putObject(b -> b.bucket("releases").key("myapp/app-1.2.3.zip"), RequestBody.fromString("zip"));
-        }
-        if ("ECS".equals(platform)) {
-            CodeDeployFake.registerTaskDefinition(moto);
-        }
         CodeDeployFake fake = new CodeDeployFake(front);
-        fake.fromMoto(moto, "GetApplication", "{\"applicationName\":\"myapp\"}");
+        fake.givenApplication(moto, platform, "myapp/app-1.2.3.zip", null);
         fake.wiremock().stubFor(AwsFront.operation("GetApplication").atPriority(6)
                 .withRequestBody(com.github.tomakehurst.wiremock.client.WireMock.containing("\"my-app\""))
                 .willReturn(AwsFront.jsonError(400,

@@ -9,6 +9,7 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import dev.awsdeploy.run.Json;
+import dev.awsdeploy.testing.AwsClients;
 import dev.awsdeploy.testing.AwsFront;
 import dev.awsdeploy.testing.MotoServer;
 import java.io.IOException;
@@ -127,35 +128,32 @@ public final class CodeDeployFake {
      * holding app.zip; GetApplication answered from moto through WireMock.
      */
     public void givenApplication(MotoServer moto, String platform) {
-        var creds = software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
-                software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create("testing", "testing"));
-        var region = software.amazon.awssdk.regions.Region.EU_WEST_1;
-        try (var cd = software.amazon.awssdk.services.codedeploy.CodeDeployClient.builder()
-                .endpointOverride(java.net.URI.create(moto.url())).region(region).credentialsProvider(creds).build();
-             var s3 = software.amazon.awssdk.services.s3.S3Client.builder()
-                     .endpointOverride(java.net.URI.create(moto.url())).region(region).credentialsProvider(creds)
-                     .forcePathStyle(true).build()) {
+        givenApplication(moto, platform, "app.zip", null);
+    }
+
+    /**
+     * Given: in moto (eu-west-1), application myapp of the platform with deployment group prod (its deployment config
+     * {@code groupConfig}, or CodeDeploy's default when null), bucket releases holding {@code key}, and for ECS task
+     * definition web:1; GetApplication answered from moto through WireMock. Returns web:1's ARN for ECS, else null.
+     */
+    public String givenApplication(MotoServer moto, String platform, String key, String groupConfig) {
+        try (var cd = AwsClients.codeDeploy(moto.url(), "eu-west-1"); var s3 = AwsClients.s3(moto.url(), "eu-west-1")) {
             cd.createApplication(b -> b.applicationName("myapp").computePlatform(platform));
             cd.createDeploymentGroup(b -> b.applicationName("myapp").deploymentGroupName("prod")
-                    .serviceRoleArn("arn:aws:iam::123456789012:role/codedeploy"));
+                    .serviceRoleArn("arn:aws:iam::123456789012:role/codedeploy").deploymentConfigName(groupConfig));
             s3.createBucket(b -> b.bucket("releases").createBucketConfiguration(c -> c.locationConstraint(
                     "eu-west-1")));
-            s3.putObject(b -> b.bucket("releases").key("app.zip"),
-                    software.amazon.awssdk.core.sync.RequestBody.fromString("zip"));
+            s3.putObject(b -> b.bucket("releases").key(key),
+                    software.amazon.awssdk.core.sync.RequestBody.fromString("zip bytes"));
         }
-        if ("ECS".equals(platform)) {
-            registerTaskDefinition(moto);
-        }
+        String taskDefinition = "ECS".equals(platform) ? registerTaskDefinition(moto) : null;
         fromMoto(moto, "GetApplication", "{\"applicationName\":\"myapp\"}");
+        return taskDefinition;
     }
 
     /** Registers task definition web:1 (container web, port 8080) in moto; returns its ARN. */
     public static String registerTaskDefinition(MotoServer moto) {
-        try (var ecs = software.amazon.awssdk.services.ecs.EcsClient.builder()
-                .endpointOverride(java.net.URI.create(moto.url())).region(software.amazon.awssdk.regions.Region.EU_WEST_1)
-                .credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
-                        software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create("testing", "testing")))
-                .build()) {
+        try (var ecs = AwsClients.ecs(moto.url(), "eu-west-1")) {
             return ecs.registerTaskDefinition(b -> b.family("web").containerDefinitions(c -> c.name("web")
                     .image("123456789012.dkr.ecr.eu-west-1.amazonaws.com/web:1").memory(512)
                     .portMappings(pm -> pm.containerPort(8080)))).taskDefinition().taskDefinitionArn();

@@ -72,19 +72,11 @@ class CodeDeployRollingTest {
 
     /** An application of the platform with one deployment group, and a bundle in S3. */
     void application(String platform) {
-        try (CodeDeployClient cd = codeDeploy(); S3Client s3 = s3()) {
-            cd.createApplication(b -> b.applicationName("myapp").computePlatform(platform));
-            cd.createDeploymentGroup(b -> b.applicationName("myapp").deploymentGroupName("prod")
-                    .serviceRoleArn("arn:aws:iam::123456789012:role/codedeploy")
-                    .deploymentConfigName("ECS".equals(platform) ? "CodeDeployDefault.ECSAllAtOnce"
-                            : "CodeDeployDefault.OneAtATime"));
-            s3.createBucket(b -> b.bucket(BUCKET).createBucketConfiguration(c -> c.locationConstraint(REGION)));
-            s3.putObject(b -> b.bucket(BUCKET).key("myapp/app-1.2.3.zip"), RequestBody.fromString("zip bytes"));
-        }
+        String taskDefinition = fake.givenApplication(moto, platform, "myapp/app-1.2.3.zip",
+                "ECS".equals(platform) ? "CodeDeployDefault.ECSAllAtOnce" : "CodeDeployDefault.OneAtATime");
         if ("ECS".equals(platform)) {
-            assertEquals(WEB_1, CodeDeployFake.registerTaskDefinition(moto));
+            assertEquals(WEB_1, taskDefinition);
         }
-        fake.fromMoto(moto, "GetApplication", "{\"applicationName\":\"myapp\"}");
     }
 
     static List<String> s3Args() {

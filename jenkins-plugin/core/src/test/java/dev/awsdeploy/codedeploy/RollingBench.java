@@ -19,10 +19,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.codedeploy.CodeDeployClient;
-import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * Benchmark (scripts/bench/code-deploy-rolling): API calls of a CodeDeploy deployment that takes 20 minutes on a
@@ -197,20 +195,6 @@ public final class RollingBench {
     }
 
     private static void given(MotoServer moto, AwsFront front, String platform) {
-        var creds = StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing"));
-        try (CodeDeployClient cd = CodeDeployClient.builder().endpointOverride(URI.create(moto.url()))
-                .region(Region.EU_WEST_1).credentialsProvider(creds).build();
-             S3Client s3 = S3Client.builder().endpointOverride(URI.create(moto.url())).region(Region.EU_WEST_1)
-                     .credentialsProvider(creds).forcePathStyle(true).build()) {
-            cd.createApplication(b -> b.applicationName("myapp").computePlatform(platform));
-            cd.createDeploymentGroup(b -> b.applicationName("myapp").deploymentGroupName("prod")
-                    .serviceRoleArn("arn:aws:iam::123456789012:role/codedeploy"));
-            s3.createBucket(b -> b.bucket("releases").createBucketConfiguration(c -> c.locationConstraint("eu-west-1")));
-            s3.putObject(b -> b.bucket("releases").key("myapp/app-1.2.3.zip"), RequestBody.fromString("zip"));
-        }
-        if (platform.equals("ECS")) {
-            CodeDeployFake.registerTaskDefinition(moto);
-        }
-        new CodeDeployFake(front).fromMoto(moto, "GetApplication", "{\"applicationName\":\"myapp\"}");
+        new CodeDeployFake(front).givenApplication(moto, platform, "myapp/app-1.2.3.zip", null);
     }
 }

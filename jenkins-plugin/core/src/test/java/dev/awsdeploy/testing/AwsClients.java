@@ -6,9 +6,11 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
+import software.amazon.awssdk.services.codedeploy.CodeDeployClient;
 import software.amazon.awssdk.services.ecr.EcrClient;
 import software.amazon.awssdk.services.ecs.EcsClient;
 import software.amazon.awssdk.services.elasticloadbalancingv2.ElasticLoadBalancingV2Client;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * SDK clients a test uses to look at AWS afterwards (independent of the engine's own set-up). Static factory
@@ -38,5 +40,14 @@ public final class AwsClients {
 
     public static ElasticLoadBalancingV2Client elasticLoadBalancingV2(String endpoint, String region) {
         return configure(ElasticLoadBalancingV2Client.builder(), endpoint, region);
+    }
+
+    public static CodeDeployClient codeDeploy(String endpoint, String region) {
+        return configure(CodeDeployClient.builder(), endpoint, region);
+    }
+
+    /** S3 with path-style addressing, as emulators on loopback need. */
+    public static S3Client s3(String endpoint, String region) {
+        return configure(S3Client.builder().forcePathStyle(true), endpoint, region);
     }
 }

@@ -28,31 +28,21 @@ class CliProcessTest {
         moto.setAlarmState('ap-northeast-2', 'HighErrorRate', 'OK')
     }
 
+    private CliProcesses processes() {
+        return new CliProcesses(dir, [AWS_ENDPOINT_URL: moto.url(), AWS_REGION: 'ap-northeast-2',
+                AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing'])
+    }
+
     private Process run(List<String> args) {
-        ProcessBuilder pb = new ProcessBuilder([Repo.path('bin/aws-deploy')] + args).directory(dir.toFile())
-                .redirectError(dir.resolve("err-${System.nanoTime()}.txt").toFile())
-                .redirectOutput(dir.resolve("out-${System.nanoTime()}.txt").toFile())
-        pb.environment().putAll(AWS_ENDPOINT_URL: moto.url(), AWS_REGION: 'ap-northeast-2',
-                AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing')
-        return pb.start()
+        return processes().run(args)
     }
 
     private Process started(List<String> args, String waitFor) {
-        Process p = run(args)
-        long until = System.currentTimeMillis() + 20_000
-        while (System.currentTimeMillis() < until) {
-            String err = latest('err')
-            if (err.contains(waitFor)) {
-                return p
-            }
-            Thread.sleep(50)
-        }
-        throw new AssertionError("never saw '${waitFor}': ${latest('err')}")
+        return processes().started(args, waitFor, 20_000)
     }
 
     private String latest(String kind) {
-        File f = dir.toFile().listFiles().findAll { it.name.startsWith(kind + '-') }.max { it.name }
-        return f ? f.getText('UTF-8') : ''
+        return processes().latest(kind)
     }
 
     @Test

@@ -7,7 +7,6 @@ import dev.awsdeploy.ecs.BlueGreenWorld
 import dev.awsdeploy.ecs.TrafficRoute
 import dev.awsdeploy.testing.EcsRolloutFront
 import dev.awsdeploy.testing.MotoServer
-import dev.awsdeploy.testing.Repo
 import groovy.json.JsonSlurperClassic
 import java.nio.file.Files
 import java.nio.file.Path
@@ -47,30 +46,21 @@ class EcsBlueGreenProcessTest {
                 (extra as List)
     }
 
+    private CliProcesses processes() {
+        return new CliProcesses(dir, [AWS_ENDPOINT_URL: rollouts.url(), AWS_REGION: BlueGreenWorld.REGION,
+                AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing'])
+    }
+
     private Process run(List<String> args) {
-        ProcessBuilder pb = new ProcessBuilder([Repo.path('bin/aws-deploy')] + args).directory(dir.toFile())
-                .redirectError(dir.resolve("err-${System.nanoTime()}.txt").toFile())
-                .redirectOutput(dir.resolve("out-${System.nanoTime()}.txt").toFile())
-        pb.environment().putAll(AWS_ENDPOINT_URL: rollouts.url(), AWS_REGION: BlueGreenWorld.REGION,
-                AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing')
-        return pb.start()
+        return processes().run(args)
     }
 
     private Process started(List<String> args, String waitFor) {
-        Process p = run(args)
-        long until = System.currentTimeMillis() + 30_000
-        while (System.currentTimeMillis() < until) {
-            if (latest('err').contains(waitFor)) {
-                return p
-            }
-            Thread.sleep(50)
-        }
-        throw new AssertionError("never saw '${waitFor}': ${latest('err')}")
+        return processes().started(args, waitFor)
     }
 
     private String latest(String kind) {
-        File f = dir.toFile().listFiles().findAll { it.name.startsWith(kind + '-') }.max { it.name }
-        return f ? f.getText('UTF-8') : ''
+        return processes().latest(kind)
     }
 
     @Test

@@ -234,10 +234,16 @@ class CodeDeployRollingTest {
     }
 
     @Test
-    void aDeploymentStuckInProgressIsStoppedWithRollbackAtTheTimeoutAndExits4() throws Exception {
+    void aDeploymentStuckInProgressIsStoppedAtTheTimeoutAndItsRollbackFollowedToTheEndWithExit4() throws Exception {
         application("Server");
         fake.lifecycle(look("InProgress").counts(2, 1, 0, 0, 0));
-        fake.stopAnswers("Pending", "Stopping pending. Stopping to be in progress.");
+        fake.stopLeadsTo(look("InProgress").counts(2, 1, 0, 0, 0),
+                look("Stopped").counts(0, 0, 1, 0, 2).error("DEPLOYMENT_STOPPED", "The deployment was stopped")
+                        .rollback("d-ROLLBACK09", "Rollback in progress"));
+        fake.lifecycleOf("d-ROLLBACK09", look("InProgress").id("d-ROLLBACK09").counts(1, 1, 1, 0, 0),
+                look("Succeeded").id("d-ROLLBACK09").counts(0, 0, 3, 0, 0));
+        fake.wiremock().stubFor(AwsFront.operation("ListDeploymentTargets").atPriority(4)
+                .willReturn(AwsFront.json("{\"targetIds\":[]}")));
         List<String> args = s3Args();
         args.addAll(List.of("--timeout", "15m"));
 
@@ -246,17 +252,47 @@ class CodeDeployRollingTest {
         assertEquals(4, r.exit(), r.toString());
         JsonNode result = json(r);
         assertEquals("TIMED_OUT", result.path("outcome").asText());
+        assertEquals("TimedOut", result.path("status").asText());
         List<JsonNode> stops = fake.requests("StopDeployment");
         assertEquals(1, stops.size());
         assertEquals(result.path("deploymentId").asText(), stops.get(0).path("deploymentId").asText());
         assertTrue(stops.get(0).path("autoRollbackEnabled").asBoolean());
         assertEquals("Pending", result.path("stopStatus").asText());
+        // The rollback the stop started is followed and reported like an automatic one.
+        assertEquals("Stopped", result.path("deploymentStatus").asText());
+        assertTrue(result.path("rolledBack").asBoolean(), r.out());
+        assertEquals("d-ROLLBACK09", result.path("rollbackDeploymentId").asText());
+        assertEquals("Succeeded", result.path("rollbackStatus").asText());
+        assertTrue(result.path("summary").asText().contains("at the timeout of 15m; stopped it with automatic "
+                + "rollback; rolled back by d-ROLLBACK09"), r.out());
         assertTrue(r.err().contains("Timed out after 15m"), r.err());
+        assertTrue(r.err().contains("Rollback d-ROLLBACK09: Succeeded (3 succeeded"), r.err());
+        assertEquals(2, fake.requests("GetDeployment").stream().filter(q -> q.path("deploymentId").asText()
+                .equals("d-ROLLBACK09")).count());
         // The wait polled with backoff: well under one GetDeployment per 10 s over 15 minutes.
         int polls = result.path("apiCalls").path("CodeDeploy.GetDeployment").asInt();
         assertTrue(polls > 20 && polls <= 15 * 6, "GetDeployment calls: " + polls);
-        assertEquals(Duration.ofMinutes(15), Duration.between(java.time.Instant.parse("2026-11-25T12:00:00Z"),
-                clock.now()));
+        assertTrue(Duration.between(java.time.Instant.parse("2026-11-25T12:00:00Z"), clock.now())
+                .compareTo(Duration.ofMinutes(16)) < 0, clock.now().toString());
+    }
+
+    @Test
+    void aStopAtTheTimeoutWithNothingToRollBackToSaysSo() throws Exception {
+        application("Server");
+        fake.lifecycle(look("InProgress").counts(2, 1, 0, 0, 0));
+        fake.stopLeadsTo(look("Stopped").counts(0, 0, 1, 0, 2).error("DEPLOYMENT_STOPPED",
+                "The deployment was stopped"));
+        fake.wiremock().stubFor(AwsFront.operation("ListDeploymentTargets").atPriority(4)
+                .willReturn(AwsFront.json("{\"targetIds\":[]}")));
+        List<String> args = s3Args();
+        args.addAll(List.of("--timeout", "5m"));
+
+        Cli.Run r = cli.run(args);
+
+        assertEquals(4, r.exit(), r.toString());
+        JsonNode result = json(r);
+        assertFalse(result.path("rolledBack").asBoolean());
+        assertTrue(result.path("summary").asText().contains("CodeDeploy started no rollback"), r.out());
     }
 
     @Test
@@ -306,7 +342,8 @@ class CodeDeployRollingTest {
 
         assertEquals(3, r.exit(), r.toString());
         JsonNode result = json(r);
-        assertTrue(result.path("rolledBack").asBoolean());
+        assertFalse(result.path("rolledBack").asBoolean(), "a rollback that failed did not roll back");
+        assertEquals("d-ROLLBACK02", result.path("rollbackDeploymentId").asText());
         assertEquals("Failed", result.path("rollbackStatus").asText());
         String summary = result.path("summary").asText();
         assertTrue(summary.contains("Failed: HEALTH_CONSTRAINTS"), summary);
@@ -361,20 +398,34 @@ class CodeDeployRollingTest {
     }
 
     @Test
-    void anAbortStopsTheDeploymentWithRollbackAndExits3() throws Exception {
+    void anAbortStopsTheDeploymentFollowsTheRollbackItStartedAndExits3() throws Exception {
         application("Server");
         fake.lifecycle(look("InProgress").counts(2, 1, 0, 0, 0));
-        fake.stopAnswers("Pending", "Stopping pending");
+        fake.stopLeadsTo(look("Stopped").counts(0, 0, 1, 0, 2).error("DEPLOYMENT_STOPPED",
+                "The deployment was stopped").rollback("d-ROLLBACK07", "Rollback in progress"));
+        fake.lifecycleOf("d-ROLLBACK07", look("InProgress").id("d-ROLLBACK07").counts(1, 1, 0, 0, 0),
+                look("InProgress").id("d-ROLLBACK07").counts(0, 1, 1, 0, 0),
+                look("Succeeded").id("d-ROLLBACK07").counts(0, 0, 2, 0, 0));
+        fake.wiremock().stubFor(AwsFront.operation("ListDeploymentTargets").atPriority(4)
+                .willReturn(AwsFront.json("{\"targetIds\":[]}")));
         AbortSignal abort = new AbortSignal();
         clock.at(Duration.ofMinutes(2), () -> abort.abort("aborted by SIGTERM"));
 
         Cli.Run r = cli.abort(abort).run(s3Args());
 
         assertEquals(3, r.exit(), r.toString());
-        assertEquals("Aborted", json(r).path("status").asText());
+        JsonNode result = json(r);
+        assertEquals("Aborted", result.path("status").asText());
         assertEquals(1, fake.count("StopDeployment"));
         assertTrue(fake.requests("StopDeployment").get(0).path("autoRollbackEnabled").asBoolean());
         assertTrue(r.err().contains("Aborted by SIGTERM: stopping deployment "), r.err());
+        assertTrue(result.path("rolledBack").asBoolean(), r.out());
+        assertEquals("d-ROLLBACK07", result.path("rollbackDeploymentId").asText());
+        assertEquals("Succeeded", result.path("rollbackStatus").asText());
+        assertTrue(result.path("summary").asText().contains("aborted by SIGTERM; stopped deployment "), r.out());
+        assertTrue(result.path("summary").asText().endsWith("rolled back by d-ROLLBACK07"), r.out());
+        assertEquals(3, fake.requests("GetDeployment").stream().filter(q -> q.path("deploymentId").asText()
+                .equals("d-ROLLBACK07")).count(), "the rollback was looked at until it ended");
     }
 
     @Test

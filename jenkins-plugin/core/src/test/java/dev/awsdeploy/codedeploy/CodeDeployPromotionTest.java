@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import dev.awsdeploy.run.Json;
 import dev.awsdeploy.testing.AwsClients;
 import dev.awsdeploy.testing.AwsFront;
@@ -224,5 +225,46 @@ class CodeDeployPromotionTest {
         assertEquals(List.of(), moto.mutatingRequests());
         assertEquals(1, r.err().lines().filter(l -> l.contains("is busy with " + holder)).count(), r.err());
         assertFalse(r.err().contains("is free"), r.err());
+    }
+
+    @Test
+    void aDeploymentStartedByOthersBetweenOurLookAndOurCreateIsWaitedForLikeAnyOther() throws Exception {
+        fake.givenApplication(moto, "Server", "app.zip", "CodeDeployDefault.OneAtATime");
+        String holder = earlierDeployment();
+        JsonNode other = Json.MAPPER.readTree("{\"revisionType\":\"S3\",\"s3Location\":{\"bucket\":\"releases\","
+                + "\"key\":\"other-team.zip\",\"bundleType\":\"zip\"}}");
+        var wm = fake.wiremock();
+        // Our first look finds the group free; CodeDeploy then refuses our create: the other run got in first.
+        wm.stubFor(AwsFront.operation("BatchGetDeployments").inScenario("race").whenScenarioStateIs(Scenario.STARTED)
+                .atPriority(4).willReturn(AwsFront.json(batch(look("Succeeded").id(holder).revision(other)))));
+        wm.stubFor(AwsFront.operation("CreateDeployment").inScenario("race").whenScenarioStateIs(Scenario.STARTED)
+                .willSetStateTo("busy").atPriority(4).willReturn(AwsFront.jsonError(400,
+                        "DeploymentLimitExceededException", "The Deployment Group 'prod' already has an active "
+                                + "Deployment '" + holder + "'")));
+        wm.stubFor(AwsFront.operation("BatchGetDeployments").inScenario("race").whenScenarioStateIs("busy")
+                .willSetStateTo("done").atPriority(4).willReturn(AwsFront.json(batch(look("InProgress").id(holder)
+                        .revision(other)))));
+        wm.stubFor(AwsFront.operation("BatchGetDeployments").inScenario("race").whenScenarioStateIs("done")
+                .atPriority(4).willReturn(AwsFront.json(batch(look("Succeeded").id(holder).revision(other)))));
+        fake.lifecycle(look("Succeeded").counts(0, 0, 2, 0, 0));
+
+        Cli.Run r = cli.run(ecs("--s3-bucket", "releases", "--s3-key", "app.zip"));
+
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals(2, fake.count("CreateDeployment"), "refused once, then created");
+        assertEquals(2, deploymentsInMoto().size(), "the other run's and ours");
+        assertTrue(r.err().contains("CodeDeploy refused a second deployment on prod (The Deployment Group 'prod' "
+                + "already has an active Deployment '" + holder + "'): waiting for the one running"), r.err());
+        assertTrue(r.err().contains("is busy with " + holder + " (InProgress"), r.err());
+        assertTrue(r.err().contains("is free: " + holder + " ended"), r.err());
+    }
+
+    static String batch(CodeDeployFake.Look... looks) {
+        StringBuilder b = new StringBuilder("{\"deploymentsInfo\":[");
+        for (int i = 0; i < looks.length; i++) {
+            String body = looks[i].body();
+            b.append(i == 0 ? "" : ",").append(body, "{\"deploymentInfo\":".length(), body.length() - 1);
+        }
+        return b.append("]}").toString();
     }
 }

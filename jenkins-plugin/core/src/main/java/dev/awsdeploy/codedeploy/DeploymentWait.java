@@ -156,8 +156,7 @@ final class DeploymentWait implements StepMachine<DeploymentWait.State> {
                             : " (" + d.rollbackInfo().rollbackMessage() + ")"));
                     return next(s, now, s.rollbackDeadline);
                 }
-                boolean stopped = s.stopStatus != null && !"AlreadyCompleted".equals(s.stopStatus);
-                boolean mayStillRollBack = (s.autoRollback || stopped)
+                boolean mayStillRollBack = (s.autoRollback || s.stopStatus != null)
                         && now.isBefore(s.failedSeenAt.plus(ROLLBACK_APPEARS_WITHIN));
                 if (!mayStillRollBack) {
                     if (s.stopVerdict != null) {
@@ -196,6 +195,9 @@ final class DeploymentWait implements StepMachine<DeploymentWait.State> {
             lookAtTraffic(s, now);
         }
         if (s.stopDeadline != null) {
+            if (s.stopStatus == null) {
+                stop(s, "the earlier StopDeployment failed");
+            }
             if (!now.isBefore(s.stopDeadline)) {
                 return end(s, s.stopVerdict == null ? "TIMED_OUT" : s.stopVerdict, (s.stopReason == null ? ""
                         : s.stopReason + "; ") + "it is still " + status + " " + Durations.format(Duration.between(
@@ -217,12 +219,9 @@ final class DeploymentWait implements StepMachine<DeploymentWait.State> {
 
     /** Stops the deployment with rollback; the following looks follow the stop and the rollback it starts. */
     void stopAndFollow(State s, String verdict, String why, String reason, Instant now) {
+        // AlreadyCompleted: it ended on its own meanwhile (or a retried stop found its own first attempt applied);
+        // the next looks say how, and a success is still a success.
         stop(s, why);
-        if ("AlreadyCompleted".equals(s.stopStatus)) {
-            // It ended on its own meanwhile: the next look reports how.
-            s.stopDeadline = now.plus(ROLLBACK_APPEARS_WITHIN);
-            return;
-        }
         s.stopVerdict = verdict;
         s.stopReason = reason;
         s.stopDeadline = now.plus(afterStopLimit(s));
@@ -430,7 +429,14 @@ final class DeploymentWait implements StepMachine<DeploymentWait.State> {
                     + (r.statusMessage() == null ? "" : " — " + r.statusMessage()));
         } catch (DeploymentAlreadyCompletedException e) {
             s.stopStatus = "AlreadyCompleted";
-            run.progress().say("decision", "Deployment " + s.deploymentId + " completed before it could be stopped");
+            run.progress().say("decision", "Deployment " + s.deploymentId + " had already ended when StopDeployment "
+                    + "reached it (on its own, or by an earlier attempt of this stop whose answer was lost): "
+                    + "following how it ended");
+        } catch (SdkException e) {
+            // Not stopped: the next looks try again, so a deployment is never left running unwatched.
+            s.stopStatus = null;
+            run.progress().say("decision", "StopDeployment of " + s.deploymentId + " failed ("
+                    + CreatingCall.describe(e) + "); trying again at the next look");
         }
     }
 

@@ -4,6 +4,7 @@ import dev.awsdeploy.run.BadInputException;
 import dev.awsdeploy.run.Durations;
 import dev.awsdeploy.run.Outcome;
 import dev.awsdeploy.run.StateStore;
+import dev.awsdeploy.run.StepFailedException;
 import dev.awsdeploy.run.StepResult;
 import dev.awsdeploy.run.StepRun;
 import java.util.ArrayList;
@@ -13,6 +14,7 @@ import java.util.Map;
 import software.amazon.awssdk.services.codedeploy.CodeDeployClient;
 import software.amazon.awssdk.services.codedeploy.model.DeploymentGroupInfo;
 import software.amazon.awssdk.services.codedeploy.model.DeploymentInfo;
+import software.amazon.awssdk.services.codedeploy.model.DeploymentIsNotInReadyStateException;
 import software.amazon.awssdk.services.codedeploy.model.DeploymentWaitType;
 
 /**
@@ -54,7 +56,17 @@ final class Promotion {
         DeploymentWait.State s = DeploymentWait.State.start(id, platform, true, run.clock().now(), req.timeout());
         s.status = "Ready";
         if ("promote".equals(req.action())) {
-            cd.continueDeployment(b -> b.deploymentId(id).deploymentWaitType(DeploymentWaitType.READY_WAIT));
+            try {
+                cd.continueDeployment(b -> b.deploymentId(id).deploymentWaitType(DeploymentWaitType.READY_WAIT));
+            } catch (DeploymentIsNotInReadyStateException e) {
+                // A retry of a ContinueDeployment whose answer was lost finds it moving already: that is promoted.
+                String now = cd.getDeployment(b -> b.deploymentId(id)).deploymentInfo().statusAsString();
+                if (!List.of("InProgress", "Baking", "Succeeded").contains(now)) {
+                    throw new StepFailedException("ContinueDeployment of " + id + " was refused ("
+                            + e.awsErrorDetails().errorMessage() + ") and it is now " + now + "; nothing was "
+                            + "promoted", e);
+                }
+            }
             s.continued = true;
             run.progress().action("ContinueDeployment", id, "Promoted " + GroupWait.describe(ready)
                     + ": CodeDeploy reroutes traffic to the replacement");

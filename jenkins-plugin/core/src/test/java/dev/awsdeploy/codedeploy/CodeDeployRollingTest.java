@@ -277,6 +277,40 @@ class CodeDeployRollingTest {
     }
 
     @Test
+    void aRunCutShortWhileFollowingTheStopResumesFollowingWithoutASecondStop() throws Exception {
+        application("Server");
+        fake.lifecycle(look("InProgress").counts(2, 1, 0, 0, 0));
+        fake.stopLeadsTo(look("InProgress").counts(2, 1, 0, 0, 0), look("InProgress").counts(2, 1, 0, 0, 0),
+                look("Stopped").counts(0, 0, 1, 0, 2).error("DEPLOYMENT_STOPPED", "The deployment was stopped")
+                        .rollback("d-ROLLBACK08", "Rollback in progress"));
+        fake.lifecycleOf("d-ROLLBACK08", look("Succeeded").id("d-ROLLBACK08").counts(0, 0, 3, 0, 0));
+        fake.wiremock().stubFor(AwsFront.operation("ListDeploymentTargets").atPriority(4)
+                .willReturn(AwsFront.json("{\"targetIds\":[]}")));
+        Path state = tmp.resolve("deploy.state");
+        List<String> args = s3Args();
+        args.addAll(List.of("--timeout", "5m", "--state-file", state.toString()));
+        clock.at(Duration.ofMinutes(5).plusSeconds(1), () -> {
+            throw new IllegalStateException("the agent went away");
+        });
+
+        Cli.Run cut = cli.run(args);
+
+        assertEquals(1, cut.exit(), cut.toString());
+        assertEquals(1, fake.count("StopDeployment"));
+        JsonNode saved = Json.MAPPER.readTree(state.toFile()).path("state");
+        assertEquals("TIMED_OUT", saved.path("stopVerdict").asText(), saved.toString());
+
+        Cli.Run resumed = cli.run(args);
+
+        assertEquals(4, resumed.exit(), resumed.toString());
+        JsonNode result = json(resumed);
+        assertTrue(result.path("rolledBack").asBoolean(), resumed.out());
+        assertEquals("d-ROLLBACK08", result.path("rollbackDeploymentId").asText());
+        assertEquals(1, fake.count("StopDeployment"), "the resumed run follows the stop, it does not stop again");
+        assertEquals(1, fake.count("CreateDeployment"));
+    }
+
+    @Test
     void aStopAtTheTimeoutWithNothingToRollBackToSaysSo() throws Exception {
         application("Server");
         fake.lifecycle(look("InProgress").counts(2, 1, 0, 0, 0));

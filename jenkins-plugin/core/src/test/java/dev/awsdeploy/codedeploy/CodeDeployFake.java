@@ -223,6 +223,18 @@ public final class CodeDeployFake {
                 .willReturn(AwsFront.json(Json.write(root))));
     }
 
+    /** ListDeploymentTargets finds no (failed) targets. */
+    public void noTargets() {
+        wm.stubFor(AwsFront.operation("ListDeploymentTargets").atPriority(4)
+                .willReturn(AwsFront.json("{\"targetIds\":[]}")));
+    }
+
+    /** The stopped deployment as CodeDeploy shows it once a stop took effect, with the rollback it started (or null). */
+    public static Look stopped(String rollbackId) {
+        Look l = look("Stopped").counts(0, 0, 1, 0, 2).error("DEPLOYMENT_STOPPED", "The deployment was stopped");
+        return rollbackId == null ? l : l.rollback(rollbackId, "Rollback in progress");
+    }
+
     public void stopAnswers(String status, String message) {
         wm.stubFor(AwsFront.operation("StopDeployment").atPriority(5).willReturn(AwsFront.json(
                 "{\"status\":\"" + status + "\",\"statusMessage\":\"" + message + "\"}")));

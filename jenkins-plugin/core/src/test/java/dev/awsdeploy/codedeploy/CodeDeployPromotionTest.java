@@ -34,6 +34,9 @@ class CodeDeployPromotionTest {
     private Cli cli;
     private final FakeClock clock = new FakeClock();
     static final String WEB_1 = "arn:aws:ecs:eu-west-1:123456789012:task-definition/web:1";
+    /** Another team's revision, deployed to the same group. */
+    static final JsonNode OTHER_TEAM = Json.MAPPER.valueToTree(java.util.Map.of("revisionType", "S3",
+            "s3Location", java.util.Map.of("bucket", "releases", "key", "other-team.zip", "bundleType", "zip")));
 
     @BeforeEach
     void given() {
@@ -136,8 +139,7 @@ class CodeDeployPromotionTest {
                 .rollback("d-ROLLBACK05", "Rollback in progress"));
         fake.lifecycleOf("d-ROLLBACK05", look("InProgress").id("d-ROLLBACK05").platform("ECS"),
                 look("Succeeded").id("d-ROLLBACK05").platform("ECS"));
-        fake.wiremock().stubFor(AwsFront.operation("ListDeploymentTargets").atPriority(4)
-                .willReturn(AwsFront.json("{\"targetIds\":[]}")));
+        fake.noTargets();
 
         Cli.Run r = cli.run(ecs("--action", "abort"));
 
@@ -177,11 +179,9 @@ class CodeDeployPromotionTest {
     void aGroupBusyWithAnotherRevisionIsWaitedForNamingItsHolderThenDeployed() throws Exception {
         fake.givenApplication(moto, "Server", "app.zip", "CodeDeployDefault.OneAtATime");
         String holder = earlierDeployment();
-        JsonNode other = Json.MAPPER.readTree("{\"revisionType\":\"S3\",\"s3Location\":{\"bucket\":\"releases\","
-                + "\"key\":\"other-team.zip\",\"bundleType\":\"zip\"}}");
-        fake.batchGet(look("InProgress").id(holder).revision(other)
+        fake.batchGet(look("InProgress").id(holder).revision(OTHER_TEAM)
                 .creator("user", "https://jenkins.example.com/job/other/7/"));
-        clock.at(Duration.ofMinutes(2), () -> fake.batchGet(look("Succeeded").id(holder).revision(other)));
+        clock.at(Duration.ofMinutes(2), () -> fake.batchGet(look("Succeeded").id(holder).revision(OTHER_TEAM)));
         fake.lifecycle(look("InProgress").counts(1, 1, 0, 0, 0), look("Succeeded").counts(0, 0, 2, 0, 0));
 
         Cli.Run r = cli.run(ecs("--s3-bucket", "releases", "--s3-key", "app.zip"));
@@ -205,9 +205,7 @@ class CodeDeployPromotionTest {
     void aGroupStillBusyAtTheLockTimeoutExits4NamingTheHolderAndChangesNothing() throws Exception {
         fake.givenApplication(moto, "Server", "app.zip", "CodeDeployDefault.OneAtATime");
         String holder = earlierDeployment();
-        JsonNode other = Json.MAPPER.readTree("{\"revisionType\":\"S3\",\"s3Location\":{\"bucket\":\"releases\","
-                + "\"key\":\"other-team.zip\",\"bundleType\":\"zip\"}}");
-        fake.batchGet(look("InProgress").id(holder).revision(other)
+        fake.batchGet(look("InProgress").id(holder).revision(OTHER_TEAM)
                 .creator("user", "https://jenkins.example.com/job/other/7/"));
         moto.startCounting();
 
@@ -231,8 +229,7 @@ class CodeDeployPromotionTest {
     void aDeploymentStartedByOthersBetweenOurLookAndOurCreateIsWaitedForLikeAnyOther() throws Exception {
         fake.givenApplication(moto, "Server", "app.zip", "CodeDeployDefault.OneAtATime");
         String holder = earlierDeployment();
-        JsonNode other = Json.MAPPER.readTree("{\"revisionType\":\"S3\",\"s3Location\":{\"bucket\":\"releases\","
-                + "\"key\":\"other-team.zip\",\"bundleType\":\"zip\"}}");
+        JsonNode other = OTHER_TEAM;
         var wm = fake.wiremock();
         // Our first look finds the group free; CodeDeploy then refuses our create: the other run got in first.
         wm.stubFor(AwsFront.operation("BatchGetDeployments").inScenario("race").whenScenarioStateIs(Scenario.STARTED)

@@ -213,8 +213,7 @@ class CodeDeployRollingTest {
         fake.lifecycleOf("d-ROLLBACK01", look("InProgress").id("d-ROLLBACK01").counts(1, 1, 0, 0, 0),
                 look("Succeeded").id("d-ROLLBACK01").counts(0, 0, 2, 0, 0));
         fake.failedInstance("i-0aaa", "ApplicationStart", "ScriptFailed", "not used", "");
-        fake.wiremock().stubFor(AwsFront.operation("ListDeploymentTargets").atPriority(4)
-                .willReturn(AwsFront.json("{\"targetIds\":[]}")));
+        fake.noTargets();
 
         Cli.Run r = cli.run(s3Args());
 
@@ -238,12 +237,10 @@ class CodeDeployRollingTest {
         application("Server");
         fake.lifecycle(look("InProgress").counts(2, 1, 0, 0, 0));
         fake.stopLeadsTo(look("InProgress").counts(2, 1, 0, 0, 0),
-                look("Stopped").counts(0, 0, 1, 0, 2).error("DEPLOYMENT_STOPPED", "The deployment was stopped")
-                        .rollback("d-ROLLBACK09", "Rollback in progress"));
+                CodeDeployFake.stopped("d-ROLLBACK09"));
         fake.lifecycleOf("d-ROLLBACK09", look("InProgress").id("d-ROLLBACK09").counts(1, 1, 1, 0, 0),
                 look("Succeeded").id("d-ROLLBACK09").counts(0, 0, 3, 0, 0));
-        fake.wiremock().stubFor(AwsFront.operation("ListDeploymentTargets").atPriority(4)
-                .willReturn(AwsFront.json("{\"targetIds\":[]}")));
+        fake.noTargets();
         List<String> args = s3Args();
         args.addAll(List.of("--timeout", "15m"));
 
@@ -281,11 +278,9 @@ class CodeDeployRollingTest {
         application("Server");
         fake.lifecycle(look("InProgress").counts(2, 1, 0, 0, 0));
         fake.stopLeadsTo(look("InProgress").counts(2, 1, 0, 0, 0), look("InProgress").counts(2, 1, 0, 0, 0),
-                look("Stopped").counts(0, 0, 1, 0, 2).error("DEPLOYMENT_STOPPED", "The deployment was stopped")
-                        .rollback("d-ROLLBACK08", "Rollback in progress"));
+                CodeDeployFake.stopped("d-ROLLBACK08"));
         fake.lifecycleOf("d-ROLLBACK08", look("Succeeded").id("d-ROLLBACK08").counts(0, 0, 3, 0, 0));
-        fake.wiremock().stubFor(AwsFront.operation("ListDeploymentTargets").atPriority(4)
-                .willReturn(AwsFront.json("{\"targetIds\":[]}")));
+        fake.noTargets();
         Path state = tmp.resolve("deploy.state");
         List<String> args = s3Args();
         args.addAll(List.of("--timeout", "5m", "--state-file", state.toString()));
@@ -314,10 +309,8 @@ class CodeDeployRollingTest {
     void aStopAtTheTimeoutWithNothingToRollBackToSaysSo() throws Exception {
         application("Server");
         fake.lifecycle(look("InProgress").counts(2, 1, 0, 0, 0));
-        fake.stopLeadsTo(look("Stopped").counts(0, 0, 1, 0, 2).error("DEPLOYMENT_STOPPED",
-                "The deployment was stopped"));
-        fake.wiremock().stubFor(AwsFront.operation("ListDeploymentTargets").atPriority(4)
-                .willReturn(AwsFront.json("{\"targetIds\":[]}")));
+        fake.stopLeadsTo(CodeDeployFake.stopped(null));
+        fake.noTargets();
         List<String> args = s3Args();
         args.addAll(List.of("--timeout", "5m"));
 
@@ -348,8 +341,7 @@ class CodeDeployRollingTest {
         application("ECS");
         fake.lifecycle(look("InProgress").platform("ECS"), look("Ready").platform("ECS"));
         fake.stopAnswers("Pending", "Stopping pending");
-        fake.wiremock().stubFor(AwsFront.operation("ListDeploymentTargets").atPriority(5)
-                .willReturn(AwsFront.json("{\"targetIds\":[]}")));
+        fake.noTargets();
 
         Cli.Run r = cli.run("code-deploy-rolling", "--application", "myapp", "--deployment-group", "prod",
                 "--task-definition", WEB_1, "--container-name",
@@ -435,13 +427,11 @@ class CodeDeployRollingTest {
     void anAbortStopsTheDeploymentFollowsTheRollbackItStartedAndExits3() throws Exception {
         application("Server");
         fake.lifecycle(look("InProgress").counts(2, 1, 0, 0, 0));
-        fake.stopLeadsTo(look("Stopped").counts(0, 0, 1, 0, 2).error("DEPLOYMENT_STOPPED",
-                "The deployment was stopped").rollback("d-ROLLBACK07", "Rollback in progress"));
+        fake.stopLeadsTo(CodeDeployFake.stopped("d-ROLLBACK07"));
         fake.lifecycleOf("d-ROLLBACK07", look("InProgress").id("d-ROLLBACK07").counts(1, 1, 0, 0, 0),
                 look("InProgress").id("d-ROLLBACK07").counts(0, 1, 1, 0, 0),
                 look("Succeeded").id("d-ROLLBACK07").counts(0, 0, 2, 0, 0));
-        fake.wiremock().stubFor(AwsFront.operation("ListDeploymentTargets").atPriority(4)
-                .willReturn(AwsFront.json("{\"targetIds\":[]}")));
+        fake.noTargets();
         AbortSignal abort = new AbortSignal();
         clock.at(Duration.ofMinutes(2), () -> abort.abort("aborted by SIGTERM"));
 
@@ -707,8 +697,7 @@ class CodeDeployRollingTest {
         Path record = tmp.resolve("record.json");
         List<String> args = s3Args();
         args.addAll(List.of("--record", record.toString(), "--auto-rollback", "false"));
-        fake.wiremock().stubFor(AwsFront.operation("ListDeploymentTargets").atPriority(5)
-                .willReturn(AwsFront.json("{\"targetIds\":[]}")));
+        fake.noTargets();
 
         Cli.Run r = cli.env("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY").run(args);
 

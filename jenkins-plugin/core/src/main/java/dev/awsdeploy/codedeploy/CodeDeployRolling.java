@@ -20,7 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.services.codedeploy.CodeDeployClient;
 import software.amazon.awssdk.services.codedeploy.model.ApplicationDoesNotExistException;
 import software.amazon.awssdk.services.codedeploy.model.AutoRollbackEvent;
@@ -129,7 +128,7 @@ public final class CodeDeployRolling {
         }
         ConfigPlan config = planConfig(cd, req.config(), platform, group);
         RevisionSource revision = new RevisionSource(req.revision(), aws);
-        try (CodeDeployClient once = withoutRetries(aws)) {
+        try (CodeDeployClient once = CreatingCall.client(aws, CodeDeployClient.builder(), "CODEDEPLOY")) {
             revision.plan();
             if (!req.alarms().isEmpty()) {
                 AlarmGate.Reading alarms = new AlarmGate(CloudWatch.client(aws), req.alarms(),
@@ -192,7 +191,7 @@ public final class CodeDeployRolling {
             if (config.create != null) {
                 createConfig(once, cd, config, run);
             }
-            revision.apply(run.progress());
+            revision.apply(run);
             while (true) {
                 Instant attempt = run.clock().now();
                 try {
@@ -238,12 +237,6 @@ public final class CodeDeployRolling {
                 req.timeout());
         store.save(s);
         return result(run, req, run.runner().run(machine, s, store), config, revision, group);
-    }
-
-    /** A CodeDeploy client that makes each call once: creating calls must not be retried blindly. */
-    static CodeDeployClient withoutRetries(AwsContext aws) {
-        return aws.configure(CodeDeployClient.builder(), "CODEDEPLOY").overrideConfiguration(aws.overrides()
-                .toBuilder().retryStrategy(AwsRetryStrategy.doNotRetry()).build()).build();
     }
 
     private static void createConfig(CodeDeployClient once, CodeDeployClient cd, ConfigPlan config, StepRun run) {

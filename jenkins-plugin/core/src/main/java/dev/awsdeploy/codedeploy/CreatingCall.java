@@ -1,5 +1,6 @@
 package dev.awsdeploy.codedeploy;
 
+import dev.awsdeploy.aws.AwsContext;
 import dev.awsdeploy.run.Durations;
 import dev.awsdeploy.run.StepFailedException;
 import dev.awsdeploy.run.StepRun;
@@ -8,11 +9,14 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.exception.SdkException;
 
 /**
- * A call that creates something (CreateDeployment, CreateDeploymentConfig), never retried blindly. The call is made
+ * A call that creates something (CreateDeployment, CreateDeploymentConfig, RegisterTaskDefinition), never retried
+ * blindly. The call is made
  * on a client without the SDK's retries: an answer lost after AWS applied it (HTTP 5xx, a dropped connection, a
  * timeout) would otherwise become a second deployment. After such an attempt, what the attempt may have created is
  * looked for a few times (reads are eventually consistent) and used when found; only when nothing turned up is the
@@ -25,6 +29,13 @@ final class CreatingCall {
     static final List<Duration> LOOKS = List.of(Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(10));
 
     private CreatingCall() {
+    }
+
+    /** A client of this run that makes each call once: creating calls must not be retried blindly. */
+    static <C extends AutoCloseable, B extends AwsClientBuilder<B, C>> C client(AwsContext aws, B builder,
+                                                                              String serviceEnvName) {
+        return aws.configure(builder, serviceEnvName).overrideConfiguration(aws.overrides().toBuilder()
+                .retryStrategy(AwsRetryStrategy.doNotRetry()).build()).build();
     }
 
     /**

@@ -14,10 +14,13 @@ import dev.awsdeploy.testing.AwsFront;
 import dev.awsdeploy.testing.Cli;
 import dev.awsdeploy.testing.FakeClock;
 import dev.awsdeploy.testing.MotoServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -39,10 +42,15 @@ class CodeDeployLostAnswerTest {
     @BeforeEach
     void given() {
         fake = new CodeDeployFake(front);
-        fake.givenApplication(moto, "Server", "myapp/app-1.2.3.zip", "CodeDeployDefault.OneAtATime");
+        cli = new Cli(front.url()).clock(new FakeClock()).env("BUILD_URL", BUILD_URL);
+    }
+
+    /** Application myapp of the platform with group prod in moto, whose deployments WireMock reads from moto. */
+    void application(String platform) {
+        fake.givenApplication(moto, platform, "myapp/app-1.2.3.zip", "Server".equals(platform)
+                ? "CodeDeployDefault.OneAtATime" : "CodeDeployDefault.ECSAllAtOnce");
         // What moto holds, read through WireMock as CodeDeploy would answer it.
         fake.fromMoto(moto, "BatchGetDeployments");
-        cli = new Cli(front.url()).clock(new FakeClock()).env("BUILD_URL", BUILD_URL);
     }
 
     static List<String> args() {
@@ -59,6 +67,7 @@ class CodeDeployLostAnswerTest {
     @ParameterizedTest(name = "dropped connection: {0}")
     @ValueSource(booleans = {false, true})
     void aCreateDeploymentAppliedButUnansweredEndsWithOneDeploymentWatchedToItsEnd(boolean drop) throws Exception {
+        application("Server");
         front.applyThenLoseAnswer("CreateDeployment", 1, drop);
         fake.lifecycle(look("InProgress").counts(1, 1, 0, 0, 0), look("Succeeded").counts(0, 0, 2, 0, 0));
 
@@ -82,6 +91,7 @@ class CodeDeployLostAnswerTest {
 
     @Test
     void aCreateDeploymentThatFailedWithoutCreatingIsCalledAgainOnceNothingIsFound() throws Exception {
+        application("Server");
         // HTTP 500 before moto saw it: nothing was created; the second attempt reaches moto.
         fake.wiremock().stubFor(AwsFront.operation("CreateDeployment").inScenario("fail-once")
                 .whenScenarioStateIs(Scenario.STARTED).willSetStateTo("failed").atPriority(1)
@@ -104,6 +114,7 @@ class CodeDeployLostAnswerTest {
 
     @Test
     void aCreateDeploymentNeverAnsweredFailsSayingNothingWasCreated() throws Exception {
+        application("Server");
         front.connectionReset("CreateDeployment");
 
         Cli.Run r = cli.run(args());
@@ -118,6 +129,7 @@ class CodeDeployLostAnswerTest {
 
     @Test
     void aCreateDeploymentConfigAppliedButUnansweredIsFoundAndUsed() throws Exception {
+        application("Server");
         String config = "{\"deploymentConfigName\":\"aws-deploy-FLEET_PERCENT-75\",\"computePlatform\":\"Server\","
                 + "\"minimumHealthyHosts\":{\"type\":\"FLEET_PERCENT\",\"value\":75}}";
         fake.configCreatedButAnswerLost("aws-deploy-FLEET_PERCENT-75", config);
@@ -135,5 +147,34 @@ class CodeDeployLostAnswerTest {
         assertEquals(1, inMoto.size());
         assertEquals("aws-deploy-FLEET_PERCENT-75", fake.requests("CreateDeployment").get(0)
                 .path("deploymentConfigName").asText());
+    }
+
+    @Test
+    void aRegisterTaskDefinitionAppliedButUnansweredIsFoundByItsContentTagAndUsed(@TempDir Path tmp) throws Exception {
+        application("ECS");
+        Path file = tmp.resolve("taskdef.json");
+        Files.writeString(file, "{\"family\":\"web\",\"containerDefinitions\":[{\"name\":\"web\",\"image\":"
+                + "\"123456789012.dkr.ecr.eu-west-1.amazonaws.com/web@sha256:" + "b".repeat(64) + "\",\"memory\":512,"
+                + "\"portMappings\":[{\"containerPort\":8080}]}]}");
+        front.applyThenLoseAnswer("RegisterTaskDefinition", 1, true);
+        fake.lifecycle(look("Succeeded").platform("ECS"));
+
+        Cli.Run r = cli.run("code-deploy-rolling", "--application", "myapp", "--deployment-group", "prod",
+                "--task-definition", file.toString(), "--container-name", "web", "--container-port", "8080",
+                "--output", "json");
+
+        assertEquals(0, r.exit(), r.toString());
+        List<String> revisions;
+        try (var ecs = AwsClients.ecs(moto.url(), "eu-west-1")) {
+            revisions = ecs.listTaskDefinitions(b -> b.familyPrefix("web")).taskDefinitionArns();
+        }
+        String web2 = "arn:aws:ecs:eu-west-1:123456789012:task-definition/web:2";
+        assertEquals(List.of("arn:aws:ecs:eu-west-1:123456789012:task-definition/web:1", web2), revisions,
+                "web:1 by the test, web:2 once by the step");
+        assertEquals(1, fake.count("RegisterTaskDefinition"), "one attempt, no SDK retry");
+        assertTrue(r.err().contains("The unanswered RegisterTaskDefinition did create " + web2), r.err());
+        String content = fake.requests("CreateDeployment").get(0).path("revision").path("appSpecContent")
+                .path("content").asText();
+        assertTrue(content.contains(web2), content);
     }
 }

@@ -167,7 +167,9 @@ final class GroupWait implements StepMachine<GroupWait.State> {
             run.progress().say("decision", "Deployment group " + req.application() + "/" + req.deploymentGroup()
                     + " is busy with " + describe(holder) + "; CodeDeploy runs one deployment per group: waiting "
                     + (req.lockTimeout().isZero() ? "not at all (lockTimeout 0s)" : "up to "
-                    + Durations.format(req.lockTimeout()) + " for it to end"), Map.of("activeDeployment", s.holder));
+                    + Durations.format(req.lockTimeout()) + " for it to end") + ("Ready".equals(holder.statusAsString())
+                    ? " (it waits at Ready for promotion: finish it with action: 'promote' or 'abort')" : ""),
+                    Map.of("activeDeployment", s.holder));
         }
         if (!now.isBefore(s.deadline)) {
             s.verdict = "TIMED_OUT";

@@ -226,6 +226,28 @@ class CodeDeployPromotionTest {
     }
 
     @Test
+    void anAbortWhileWaitingForTheGroupEndsAtOnceWithNothingChanged() throws Exception {
+        fake.givenApplication(moto, "Server", "app.zip", "CodeDeployDefault.OneAtATime");
+        String holder = earlierDeployment();
+        fake.batchGet(look("Ready").id(holder).revision(OTHER_TEAM));
+        dev.awsdeploy.run.AbortSignal abort = new dev.awsdeploy.run.AbortSignal();
+        clock.at(Duration.ofMinutes(1), () -> abort.abort("aborted by SIGTERM"));
+        moto.startCounting();
+
+        Cli.Run r = cli.abort(abort).run(ecs("--s3-bucket", "releases", "--s3-key", "app.zip"));
+
+        assertEquals(3, r.exit(), r.toString());
+        JsonNode result = json(r);
+        assertEquals("Aborted", result.path("status").asText());
+        assertTrue(result.path("summary").asText().contains("aborted by SIGTERM while waiting for " + holder
+                + " to end on prod; nothing was changed"), r.out());
+        assertTrue(r.err().contains("(it waits at Ready for promotion: finish it with action: 'promote' or "
+                + "'abort')"), r.err());
+        assertEquals(List.of(), moto.mutatingRequests());
+        assertEquals(0, fake.count("StopDeployment"), "another run's deployment is never touched");
+    }
+
+    @Test
     void aDeploymentStartedByOthersBetweenOurLookAndOurCreateIsWaitedForLikeAnyOther() throws Exception {
         fake.givenApplication(moto, "Server", "app.zip", "CodeDeployDefault.OneAtATime");
         String holder = earlierDeployment();

@@ -199,7 +199,7 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
         s.deadline = now.plus(req.stableTimeout());
         s.standbyPollMs = STANDBY_FIRST_POLL.toMillis();
         if (run.isDryRun()) {
-            return machine.plan(s);
+            return TaskDefinitionDiff.between(liveTd, source.newDefinition()).addTo(machine.plan(s), run.progress());
         }
         return machine.result(run.runner().run(machine, s, store));
     }

@@ -104,7 +104,7 @@ public final class CodeDeployRolling {
         p.check();
         run.record().inputs(p.given());
 
-        AwsContext aws = run.aws(p);
+        AwsContext aws = AwsContext.forRun(run, p);
         CodeDeployClient cd = client(aws);
         var store = run.<DeploymentWait.State>stateStore(DeploymentWait.State.class, fingerprint(req));
         DeploymentWait machine = new DeploymentWait(cd, run, req.continueAtReady(), req.awaitPromotion())

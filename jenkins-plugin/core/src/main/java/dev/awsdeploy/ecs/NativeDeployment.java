@@ -566,7 +566,9 @@ public final class NativeDeployment implements StepMachine<NativeState> {
             return fail(n, "ECS reports the deployment SUCCESSFUL, but the production rule shows " + describe(split)
                     + " and the service runs " + TaskDefinitionSource.shortName(svc.taskDefinition()));
         }
-        n.weights.put(now().toString(), 100.0);
+        if (n.readBackPercent != 100) {
+            n.weights.put(now().toString(), 100.0);
+        }
         n.readBackPercent = 100;
         if (!n.stages.isEmpty()) {
             n.stages.get(n.stages.size() - 1).endedAt = now();

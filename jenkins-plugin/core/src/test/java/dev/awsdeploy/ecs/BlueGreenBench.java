@@ -29,7 +29,7 @@ public final class BlueGreenBench {
     private final String moto;
     private final EcsRolloutFront front;
 
-    private BlueGreenBench(String moto) {
+    BlueGreenBench(String moto) {
         this.moto = moto;
         this.front = EcsRolloutFront.start(moto).looksToComplete(1);
     }
@@ -68,7 +68,8 @@ public final class BlueGreenBench {
     }
 
     /** (1) SetAlarmState ALARM during the bake → the step's rollback ModifyRule read back at 100 % blue. */
-    private void reaction(int rounds) throws Exception {
+    /** @return the median reaction in ms */
+    long reaction(int rounds) throws Exception {
         List<Long> ms = new ArrayList<>();
         List<Long> bare = new ArrayList<>();
         for (int i = 0; i < rounds; i++) {
@@ -103,6 +104,7 @@ public final class BlueGreenBench {
         System.out.println("    runs (ms): " + ms + "  median: " + median(ms) + " ms  (goal <= 2000 ms)");
         System.out.println("    yardstick: bare DescribeAlarms+ModifyRule+DescribeRules against the same moto: median "
                 + median(bare) + " ms; expected reaction = poll wait (0-1000 ms) + that");
+        return median(ms);
     }
 
     /** (2) Replay of the previous image: the standby runs it → a single ModifyRule. */
@@ -148,7 +150,13 @@ public final class BlueGreenBench {
 
     /** (3) Canary10Percent5Minutes + 5 min bake on a fake clock: read calls per 10 s of waiting. */
     private void pollingEconomy() throws Exception {
-        for (String poll : new String[] {null, "5s", "10s"}) {
+        pollingEconomy(new String[] {null, "5s", "10s"});
+    }
+
+    /** @return reads per 10 s of the last pollInterval given (null: the default) */
+    double pollingEconomy(String[] polls) throws Exception {
+        double last = 0;
+        for (String poll : polls) {
             BlueGreenWorld w = fresh();
             FakeClock clock = new FakeClock();
             Instant start = clock.now();
@@ -182,8 +190,14 @@ public final class BlueGreenBench {
             System.out.println("    waited " + waited + " s; " + all + " calls, " + reads + " reads = "
                     + String.format("%.2f", reads * 10.0 / waited) + " reads per 10 s  (goal <= 1.00)");
             System.out.println("    by operation: " + byOp);
+            last = reads * 10.0 / waited;
             w.close();
         }
+        return last;
+    }
+
+    void close() {
+        front.close();
     }
 
     private static long median(List<Long> values) {

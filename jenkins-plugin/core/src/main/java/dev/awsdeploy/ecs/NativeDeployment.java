@@ -356,8 +356,6 @@ public final class NativeDeployment implements StepMachine<NativeState> {
             };
             t.state().errors = 0;
             return t;
-        } catch (BadInputException e) {
-            throw e;
         } catch (SdkException e) {
             NativeState n = s.copy();
             n.errors = s.errors + 1;
@@ -692,9 +690,14 @@ public final class NativeDeployment implements StepMachine<NativeState> {
         run.progress().say("decision", "Abort: " + reason);
         NativeState n = s.copy();
         if (n.phase == Phase.REGISTER || n.phase == Phase.UPDATE) {
-            n.phase = Phase.FAILED;
-            n.reason = "aborted (" + reason + "); nothing was deployed";
-            return n;
+            // A run killed inside UpdateService may have started ECS's deployment before it could save the ARN.
+            ServiceDeployment started = n.taskDefinitionArn == null ? null : inProgress();
+            if (started == null || !n.taskDefinitionArn.equals(targetTaskDefinition(started))) {
+                n.phase = Phase.FAILED;
+                n.reason = "aborted (" + reason + "); nothing was deployed";
+                return n;
+            }
+            n.serviceDeploymentArn = started.serviceDeploymentArn();
         }
         if (n.serviceDeploymentArn == null) {
             ServiceDeployment found = inProgress();

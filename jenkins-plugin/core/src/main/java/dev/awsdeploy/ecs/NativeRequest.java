@@ -7,8 +7,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import software.amazon.awssdk.services.ecs.model.CanaryConfiguration;
 import software.amazon.awssdk.services.ecs.model.DeploymentConfiguration;
 import software.amazon.awssdk.services.ecs.model.DeploymentStrategy;
+import software.amazon.awssdk.services.ecs.model.LinearConfiguration;
 import software.amazon.awssdk.services.ecs.model.RegisterTaskDefinitionRequest;
 
 /**
@@ -46,9 +48,8 @@ public record NativeRequest(String cluster, String service, String image, String
         DeploymentConfiguration apply(DeploymentConfiguration current, int bakeMinutes, List<String> alarms) {
             DeploymentConfiguration.Builder b = current == null ? DeploymentConfiguration.builder()
                     : current.toBuilder();
-            b.strategy(type).bakeTimeInMinutes(bakeMinutes).canaryConfiguration((software.amazon.awssdk.services
-                    .ecs.model.CanaryConfiguration) null).linearConfiguration((software.amazon.awssdk.services.ecs
-                    .model.LinearConfiguration) null);
+            b.strategy(type).bakeTimeInMinutes(bakeMinutes).canaryConfiguration((CanaryConfiguration) null)
+                    .linearConfiguration((LinearConfiguration) null);
             if (type == DeploymentStrategy.CANARY) {
                 b.canaryConfiguration(c -> c.canaryPercent((double) percent).canaryBakeTimeInMinutes(minutes));
             } else if (type == DeploymentStrategy.LINEAR) {

@@ -116,6 +116,43 @@ class NativeDeploymentTest extends NativeTestBase {
     }
 
     @Test
+    void aProductionRuleThatDisagreesWithEcsIsRolledBack() {
+        ecsFront.skewProductionWeights(20);
+
+        Cli.Run r = deploy("--image", BlueGreenWorld.V2, "--traffic-shift", "Canary10Percent5Minutes");
+
+        assertEquals(3, r.exit(), r.toString());
+        JsonNode j = json(r);
+        assertTrue(j.path("reason").asText().contains("the production rule shows myapp-blue 70 %, myapp-green 30 % "
+                + "while ECS asked for 10 % on myapp-green"), j.toString());
+        assertEquals(new Weights(100, 0), world.weights());
+        assertEquals(1, ecsFront.count("StopServiceDeployment"));
+    }
+
+    @Test
+    void aHealthUrlFailingOnceProductionReachesTheNewRevisionRollsBack() throws Exception {
+        com.sun.net.httpserver.HttpServer health = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        health.createContext("/health", ex -> {
+            ex.sendResponseHeaders(503, -1);
+            ex.close();
+        });
+        health.start();
+        try {
+            Cli.Run r = deploy("--image", BlueGreenWorld.V2, "--traffic-shift", "Canary10Percent5Minutes",
+                    "--health-check-url", "http://127.0.0.1:" + health.getAddress().getPort() + "/health");
+
+            assertEquals(3, r.exit(), r.toString());
+            assertTrue(json(r).path("reason").asText().contains("answered HTTP 503 2 times in a row"), r.toString());
+            assertEquals(new Weights(100, 0), world.weights());
+            assertTrue(r.err().contains("Traffic: new revision 10 %"), "probed once production reached it: "
+                    + r.err());
+        } finally {
+            health.stop(0);
+        }
+    }
+
+    @Test
     void theCircuitBreakerRollingBackIsReportedAsEcsRollingBackNeverAsSuccess() {
         ecsFront.nextDeployment("myapp", EcsServiceDeploymentFront.Ending.CIRCUIT_BREAKER);
 

@@ -88,6 +88,7 @@ public final class EcsServiceDeploymentFront implements AutoCloseable {
             .connectTimeout(Duration.ofSeconds(5)).build();
     private final Supplier<Instant> clock;
     private volatile Duration minute;
+    private final Duration defaultMinute;
     private volatile Timing timing = Timing.standard();
     private final List<Dep> deployments = new ArrayList<>();
     private final Map<String, Rev> revisions = new LinkedHashMap<>();
@@ -98,6 +99,8 @@ public final class EcsServiceDeploymentFront implements AutoCloseable {
     private final Map<String, EcsClient> ecss = new ConcurrentHashMap<>();
     /** deploymentConfiguration as the SDK sent it, by service ARN (moto keeps it only from UpdateService). */
     private final Map<String, JsonNode> configs = new ConcurrentHashMap<>();
+    /** Percentage points the production rule is off from what ECS reports (a rule someone else edits). */
+    private volatile double skew;
     private int revisionNumbers;
 
     /** One service revision: a task definition as a service ran it. */
@@ -154,6 +157,7 @@ public final class EcsServiceDeploymentFront implements AutoCloseable {
         this.moto = motoUrl.replaceAll("/$", "");
         this.clock = clock;
         this.minute = minute;
+        this.defaultMinute = minute;
         try {
             server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 64);
         } catch (IOException e) {
@@ -194,6 +198,12 @@ public final class EcsServiceDeploymentFront implements AutoCloseable {
         return this;
     }
 
+    /** From now on the production rule gets {@code points} more for the new revision than ECS reports asking. */
+    public EcsServiceDeploymentFront skewProductionWeights(double points) {
+        this.skew = points;
+        return this;
+    }
+
     /** The operations the step sent (through this front) since the last reset or {@link #startCounting()}. */
     public List<String> calls() {
         synchronized (journal) {
@@ -230,6 +240,8 @@ public final class EcsServiceDeploymentFront implements AutoCloseable {
         nextEnding.clear();
         journal.clear();
         timing = Timing.standard();
+        minute = defaultMinute;
+        skew = 0;
     }
 
     @Override
@@ -561,7 +573,7 @@ public final class EcsServiceDeploymentFront implements AutoCloseable {
         }
         if (s.newPercent() != null) {
             d.newPercent = s.newPercent();
-            weigh(d, d.productionRule, s.newPercent());
+            weigh(d, d.productionRule, Math.min(100, s.newPercent() + skew));
         }
         if ("SUCCESSFUL".equals(s.status())) {
             d.finishedAt = s.at();

@@ -61,6 +61,8 @@ public final class NativeDeployment implements StepMachine<NativeState> {
     static final Set<String> PRODUCTION_REACHES_NEW = Set.of("PRODUCTION_TRAFFIC_SHIFT",
             "POST_PRODUCTION_TRAFFIC_SHIFT", "BAKE_TIME");
     static final Duration ROLLBACK_POLL = Duration.ofSeconds(1);
+    /** ECS's stages last minutes: while one holds, the service deployment is read once a minute. */
+    static final Duration ECS_CALM_POLL = Duration.ofMinutes(1);
     static final Duration ROLLBACK_LIMIT = Duration.ofMinutes(30);
     static final int MISMATCHES_TO_ROLL_BACK = 2;
     static final int MAX_ERRORS = 5;
@@ -440,6 +442,48 @@ public final class NativeDeployment implements StepMachine<NativeState> {
             }
             n.serviceDeploymentArn = found.serviceDeploymentArn();
         }
+        // ECS changes stage on its own schedule and rolls back traffic itself: it is looked at less often than the
+        // alarms, which are what our reaction time is about.
+        if (n.ecsLookAt == null || !now().isBefore(n.ecsLookAt)) {
+            Tick<NativeState> ended = lookAtEcs(s, n);
+            if (ended != null) {
+                return ended;
+            }
+            n.ecsLookAt = now().plus(n.mismatches > 0 ? BlueGreenRequest.DEFAULT_POLL : ecsInterval(n));
+        }
+        if (gate != null) {
+            AlarmGate.Reading a = gate.read("alarms");
+            run.progress().changed("alarms", "alarms", "Alarms " + a.summary(), Map.of("states", a.states()));
+            if (a.isFiring()) {
+                return stop(n, a.describeFiring(), false);
+            }
+        }
+        if (req.healthCheckUrl() != null && (testListener ? TEST_REACHES_NEW : PRODUCTION_REACHES_NEW)
+                .contains(n.stage)) {
+            String problem = StandbyHealth.probe(req.healthCheckUrl());
+            if (problem == null) {
+                n.urlFailures = 0;
+                run.progress().changed("url", "health", "Health URL ok: " + req.healthCheckUrl());
+            } else {
+                n.urlFailures = s.urlFailures + 1;
+                run.progress().say("health", "Health URL " + req.healthCheckUrl() + " " + problem + " ("
+                        + n.urlFailures + " in a row)");
+                if (n.urlFailures >= EcsBlueGreen.URL_FAILURES_TO_ROLL_BACK) {
+                    return stop(n, "health URL " + req.healthCheckUrl() + " " + problem + " " + n.urlFailures
+                            + " times in a row", false);
+                }
+            }
+        }
+        if (!now().isBefore(s.deadline)) {
+            return timedOut(n);
+        }
+        Instant next = now().plus(interval(n));
+        next = next.isAfter(n.ecsLookAt) ? n.ecsLookAt : next;
+        return Tick.wakeAt(n, next.isAfter(s.deadline) ? s.deadline : next);
+    }
+
+    /** One DescribeServiceDeployments: stage changes, ECS's own end, the rule read back after a traffic stage. */
+    private Tick<NativeState> lookAtEcs(NativeState s, NativeState n) {
         ServiceDeployment d = describeDeployment(n.serviceDeploymentArn);
         observe(n, d);
         ServiceDeploymentStatus status = d.status();
@@ -483,34 +527,20 @@ public final class NativeDeployment implements StepMachine<NativeState> {
                 }
             }
         }
-        if (gate != null) {
-            AlarmGate.Reading a = gate.read("alarms");
-            run.progress().changed("alarms", "alarms", "Alarms " + a.summary(), Map.of("states", a.states()));
-            if (a.isFiring()) {
-                return stop(n, a.describeFiring(), false);
-            }
+        return null;
+    }
+
+    /** How soon ECS is looked at again: 5 s after a change, easing to a minute while its stage holds. */
+    Duration ecsInterval(NativeState s) {
+        if (req.pollInterval() != null) {
+            return req.pollInterval();
         }
-        if (req.healthCheckUrl() != null && (testListener ? TEST_REACHES_NEW : PRODUCTION_REACHES_NEW)
-                .contains(d.lifecycleStageAsString())) {
-            String problem = StandbyHealth.probe(req.healthCheckUrl());
-            if (problem == null) {
-                n.urlFailures = 0;
-                run.progress().changed("url", "health", "Health URL ok: " + req.healthCheckUrl());
-            } else {
-                n.urlFailures = s.urlFailures + 1;
-                run.progress().say("health", "Health URL " + req.healthCheckUrl() + " " + problem + " ("
-                        + n.urlFailures + " in a row)");
-                if (n.urlFailures >= EcsBlueGreen.URL_FAILURES_TO_ROLL_BACK) {
-                    return stop(n, "health URL " + req.healthCheckUrl() + " " + problem + " " + n.urlFailures
-                            + " times in a row", false);
-                }
-            }
+        Duration since = s.changedAt == null ? Duration.ZERO : Duration.between(s.changedAt, now());
+        Duration eased = since.dividedBy(2).withNanos(0);
+        if (eased.compareTo(BlueGreenRequest.DEFAULT_POLL) < 0) {
+            return BlueGreenRequest.DEFAULT_POLL;
         }
-        if (!now().isBefore(s.deadline)) {
-            return timedOut(n);
-        }
-        Instant next = now().plus(interval(n));
-        return Tick.wakeAt(n, next.isAfter(s.deadline) ? s.deadline : next);
+        return eased.compareTo(ECS_CALM_POLL) > 0 ? ECS_CALM_POLL : eased;
     }
 
     /** Tells status and stage changes (with the time each stage took), never a line per poll. */
@@ -598,7 +628,9 @@ public final class NativeDeployment implements StepMachine<NativeState> {
         n.timedOut = timedOut;
         run.progress().say("decision", "Rolling back: " + reason);
         n.changedAt = now();
-        return Tick.wakeAt(requestRollback(n), now());
+        NativeState after = requestRollback(n);
+        noteTrafficBack(after, rule.read());
+        return Tick.wakeAt(after, now().plus(ROLLBACK_POLL));
     }
 
     private NativeState requestRollback(NativeState n) {
@@ -627,14 +659,7 @@ public final class NativeDeployment implements StepMachine<NativeState> {
         ServiceDeployment d = describeDeployment(n.serviceDeploymentArn);
         observe(n, d);
         ProductionRule.Split split = rule.read();
-        boolean back = n.oldTargetGroup != null && split.of(n.oldTargetGroup) >= 99.95;
-        if (back && !n.trafficBack) {
-            n.trafficBack = true;
-            n.weights.put(now().toString(), split.of(n.newTargetGroup));
-            n.readBackPercent = 0;
-            run.progress().say("traffic-back", "Traffic back: old revision 100 % on " + ProductionRule.name(
-                    n.oldTargetGroup) + " (read back)", Map.of("newPercent", 0.0));
-        }
+        boolean back = noteTrafficBack(n, split);
         ServiceDeploymentStatus status = d.status();
         boolean ended = !RUNNING.contains(status);
         if (ended && status == ServiceDeploymentStatus.ROLLBACK_FAILED || ended && !back) {
@@ -659,6 +684,19 @@ public final class NativeDeployment implements StepMachine<NativeState> {
             return Tick.done(n);
         }
         return Tick.wakeAt(n, now().plus(n.trafficBack ? BlueGreenRequest.DEFAULT_POLL : ROLLBACK_POLL));
+    }
+
+    /** Whether the rule shows 100 % on the old target group; said (and kept in the weights) the first time. */
+    private boolean noteTrafficBack(NativeState n, ProductionRule.Split split) {
+        boolean back = n.oldTargetGroup != null && split.of(n.oldTargetGroup) >= 99.95;
+        if (back && !n.trafficBack) {
+            n.trafficBack = true;
+            n.weights.put(now().toString(), split.of(n.newTargetGroup));
+            n.readBackPercent = 0;
+            run.progress().say("traffic-back", "Traffic back: old revision 100 % on " + ProductionRule.name(
+                    n.oldTargetGroup) + " (read back)", Map.of("newPercent", 0.0));
+        }
+        return back;
     }
 
     /** The polling economy of the two-service mode: 5 s after each change, easing to the alarms' half period. */

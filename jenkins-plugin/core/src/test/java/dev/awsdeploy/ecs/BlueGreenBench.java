@@ -170,20 +170,9 @@ public final class BlueGreenBench {
                 throw new IllegalStateException(r.toString());
             }
             long waited = Duration.between(start, clock.now()).toSeconds();
-            JsonNode calls = Json.MAPPER.readTree(r.out()).path("apiCalls");
-            int reads = 0;
-            int all = 0;
             Map<String, Integer> byOp = new TreeMap<>();
-            var it = calls.fields();
-            while (it.hasNext()) {
-                var e = it.next();
-                byOp.put(e.getKey(), e.getValue().asInt());
-                all += e.getValue().asInt();
-                String op = e.getKey().substring(e.getKey().indexOf('.') + 1);
-                if (op.startsWith("Describe") || op.startsWith("List") || op.startsWith("Get")) {
-                    reads += e.getValue().asInt();
-                }
-            }
+            int all = calls(Json.MAPPER.readTree(r.out()).path("apiCalls"), byOp, false);
+            int reads = calls(Json.MAPPER.readTree(r.out()).path("apiCalls"), byOp, true);
             System.out.println("(3) Canary10Percent5Minutes + 5m bake, pollInterval "
                     + (poll == null ? "default (5s after each change, easing to 30s)" : poll + " (explicit, strict)")
                     + ", fake clock:");
@@ -200,7 +189,22 @@ public final class BlueGreenBench {
         front.close();
     }
 
-    private static long median(List<Long> values) {
+    /** Adds a result's apiCalls to {@code byOp} and returns their sum (only the reads, when {@code reads}). */
+    static int calls(JsonNode apiCalls, Map<String, Integer> byOp, boolean reads) {
+        int n = 0;
+        var it = apiCalls.fields();
+        while (it.hasNext()) {
+            var e = it.next();
+            byOp.put(e.getKey(), e.getValue().asInt());
+            String op = e.getKey().substring(e.getKey().indexOf('.') + 1);
+            if (!reads || op.startsWith("Describe") || op.startsWith("List") || op.startsWith("Get")) {
+                n += e.getValue().asInt();
+            }
+        }
+        return n;
+    }
+
+    static long median(List<Long> values) {
         List<Long> s = new ArrayList<>(values);
         Collections.sort(s);
         return s.get(s.size() / 2);

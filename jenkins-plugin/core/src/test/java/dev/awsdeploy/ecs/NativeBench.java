@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -119,15 +118,16 @@ public final class NativeBench {
         }
         System.out.println("(1) deployment: 'ecs' rollback reaction, SetAlarmState ALARM -> StopServiceDeployment ROLLBACK"
                 + " -> rule read back at 100 % old, poll 1s:");
-        System.out.println("    runs (ms): " + ms + "  median: " + median(ms) + " ms");
+        System.out.println("    runs (ms): " + ms + "  median: " + BlueGreenBench.median(ms) + " ms");
         System.out.println("    yardstick: bare DescribeAlarms+ModifyRule+DescribeRules against the same moto: median "
-                + median(bare) + " ms");
-        return median(ms);
+                + BlueGreenBench.median(bare) + " ms");
+        return BlueGreenBench.median(ms);
     }
 
     /** Canary10Percent5Minutes + 5 min bake on a fake clock: reads per 10 s of waiting. */
     private double pollingEconomy() throws Exception {
         NativeWorld w = fresh();
+        front.minute(Duration.ofMinutes(1));
         FakeClock fake = new FakeClock();
         Instant start = fake.now();
         Cli.Run r = cli(fake).run(args(BlueGreenWorld.V2, "--traffic-shift", "Canary10Percent5Minutes",
@@ -137,19 +137,9 @@ public final class NativeBench {
         }
         long waited = Duration.between(start, fake.now()).toSeconds();
         JsonNode calls = Json.MAPPER.readTree(r.out()).path("apiCalls");
-        int reads = 0;
-        int all = 0;
         Map<String, Integer> byOp = new TreeMap<>();
-        var it = calls.fields();
-        while (it.hasNext()) {
-            var e = it.next();
-            byOp.put(e.getKey(), e.getValue().asInt());
-            all += e.getValue().asInt();
-            String op = e.getKey().substring(e.getKey().indexOf('.') + 1);
-            if (op.startsWith("Describe") || op.startsWith("List") || op.startsWith("Get")) {
-                reads += e.getValue().asInt();
-            }
-        }
+        int all = BlueGreenBench.calls(calls, byOp, false);
+        int reads = BlueGreenBench.calls(calls, byOp, true);
         double per10 = reads * 10.0 / waited;
         System.out.println("(2) deployment: 'ecs', Canary10Percent5Minutes + 5m bake, default poll, fake clock:");
         System.out.println("    waited " + waited + " s; " + all + " calls, " + reads + " reads = "
@@ -157,11 +147,5 @@ public final class NativeBench {
         System.out.println("    by operation: " + byOp);
         w.close();
         return per10;
-    }
-
-    private static long median(List<Long> values) {
-        List<Long> s = new ArrayList<>(values);
-        Collections.sort(s);
-        return s.get(s.size() / 2);
     }
 }

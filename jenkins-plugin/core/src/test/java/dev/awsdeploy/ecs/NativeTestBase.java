@@ -1,7 +1,6 @@
 package dev.awsdeploy.ecs;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.awsdeploy.run.Json;
 import dev.awsdeploy.testing.Cli;
 import dev.awsdeploy.testing.EcsServiceDeploymentFront;
 import dev.awsdeploy.testing.FakeClock;
@@ -67,11 +66,7 @@ abstract class NativeTestBase {
     }
 
     static JsonNode json(Cli.Run r) {
-        try {
-            return Json.MAPPER.readTree(r.out());
-        } catch (Exception e) {
-            throw new AssertionError("stdout is not JSON: " + r, e);
-        }
+        return BlueGreenTestBase.json(r);
     }
 
     /** What the step changed: its mutating calls, as the simulator in front of moto received them. */

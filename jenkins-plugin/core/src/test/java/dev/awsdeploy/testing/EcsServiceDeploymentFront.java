@@ -7,12 +7,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.awsdeploy.run.Json;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.URLDecoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -78,14 +73,11 @@ public final class EcsServiceDeploymentFront implements AutoCloseable {
         }
     }
 
-    private static final Set<String> HOP = Set.of("host", "content-length", "connection", "expect", "upgrade",
-            "transfer-encoding", "keep-alive");
     private static final String PREFIX = "AmazonEC2ContainerServiceV20141113.";
 
     private final String moto;
+    private final MotoForwarder proxy;
     private final HttpServer server;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
     private final Supplier<Instant> clock;
     private volatile Duration minute;
     private final Duration defaultMinute;
@@ -154,7 +146,8 @@ public final class EcsServiceDeploymentFront implements AutoCloseable {
     }
 
     public EcsServiceDeploymentFront(String motoUrl, int port, Supplier<Instant> clock, Duration minute) {
-        this.moto = motoUrl.replaceAll("/$", "");
+        this.proxy = new MotoForwarder(motoUrl);
+        this.moto = proxy.moto();
         this.clock = clock;
         this.minute = minute;
         this.defaultMinute = minute;
@@ -299,7 +292,7 @@ public final class EcsServiceDeploymentFront implements AutoCloseable {
                     }
                 }
             }
-            HttpResponse<byte[]> r = forward(ex, body);
+            HttpResponse<byte[]> r = proxy.forward(ex, body);
             byte[] out = r.body();
             if ("DescribeServices".equals(op) && r.statusCode() == 200) {
                 JsonNode root = Json.MAPPER.readTree(out);
@@ -316,26 +309,8 @@ public final class EcsServiceDeploymentFront implements AutoCloseable {
         }
     }
 
-    private HttpResponse<byte[]> forward(HttpExchange ex, byte[] body) throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(moto + ex.getRequestURI()))
-                .timeout(Duration.ofSeconds(60))
-                .method(ex.getRequestMethod(), body.length == 0 ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofByteArray(body));
-        ex.getRequestHeaders().forEach((k, vs) -> {
-            if (!HOP.contains(k.toLowerCase())) {
-                vs.forEach(v -> b.header(k, v));
-            }
-        });
-        return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-    }
-
     private static void reply(HttpExchange ex, int status, String type, byte[] body) throws IOException {
-        ex.getResponseHeaders().set("Content-Type", type);
-        ex.getResponseHeaders().set("x-amzn-RequestId", "service-deployment-front");
-        ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
-        try (OutputStream o = ex.getResponseBody()) {
-            o.write(body);
-        }
+        MotoForwarder.reply(ex, status, type, body, "service-deployment-front");
     }
 
     private static void json(HttpExchange ex, int status, JsonNode body) throws IOException {
@@ -350,21 +325,13 @@ public final class EcsServiceDeploymentFront implements AutoCloseable {
     }
 
     private static Map<String, String> form(String body) {
-        Map<String, String> m = new LinkedHashMap<>();
-        for (String part : body.split("&")) {
-            int i = part.indexOf('=');
-            if (i > 0) {
-                m.put(URLDecoder.decode(part.substring(0, i), StandardCharsets.UTF_8),
-                        URLDecoder.decode(part.substring(i + 1), StandardCharsets.UTF_8));
-            }
-        }
-        return m;
+        return MotoForwarder.form(body);
     }
 
     // ---------------------------------------------------------------- UpdateService starts a deployment
 
     private void createService(HttpExchange ex, byte[] body, JsonNode in) throws IOException, InterruptedException {
-        HttpResponse<byte[]> r = forward(ex, body);
+        HttpResponse<byte[]> r = proxy.forward(ex, body);
         byte[] out = r.body();
         if (r.statusCode() == 200 && in.has("deploymentConfiguration")) {
             ObjectNode root = (ObjectNode) Json.MAPPER.readTree(out);
@@ -380,7 +347,7 @@ public final class EcsServiceDeploymentFront implements AutoCloseable {
         String cluster = in.path("cluster").asText("default");
         String name = in.path("service").asText();
         JsonNode before = motoService(region, cluster, name);
-        HttpResponse<byte[]> r = forward(ex, body);
+        HttpResponse<byte[]> r = proxy.forward(ex, body);
         if (r.statusCode() != 200 || before == null) {
             reply(ex, r.statusCode(), r.headers().firstValue("Content-Type").orElse("application/x-amz-json-1.1"),
                     r.body());

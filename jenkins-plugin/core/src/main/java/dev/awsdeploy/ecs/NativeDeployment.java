@@ -1,6 +1,8 @@
 package dev.awsdeploy.ecs;
 
 import dev.awsdeploy.aws.AwsContext;
+import dev.awsdeploy.aws.AwsFailure;
+import dev.awsdeploy.aws.RetryPolicy;
 import dev.awsdeploy.cloudwatch.AlarmGate;
 import dev.awsdeploy.cloudwatch.CloudWatch;
 import dev.awsdeploy.ecs.NativeState.Phase;
@@ -105,17 +107,20 @@ public final class NativeDeployment implements StepMachine<NativeState> {
         ElasticLoadBalancingV2Client elb = aws.client(ElasticLoadBalancingV2Client.class,
                 ElasticLoadBalancingV2Client::builder, "ELASTIC_LOAD_BALANCING_V2");
 
-        Service svc = service(ecs, req);
+        // Start-up reads follow the same transient-failure policy as every tick.
+        java.util.function.Function<java.util.function.Supplier<Object>, Object> read = r -> RetryPolicy.call(r,
+                run.clock(), run.abort(), m -> run.progress().say("aws", "AWS call failed at start-up: " + m));
+        Service svc = (Service) read.apply(() -> service(ecs, req));
         LoadBalancer lb = checkService(svc, req);
         AdvancedConfiguration adv = lb.advancedConfiguration();
         ProductionRule rule = new ProductionRule(elb, adv.productionListenerRule(), lb.targetGroupArn(),
                 adv.alternateTargetGroupArn());
-        ProductionRule.Split split = rule.read();
+        ProductionRule.Split split = (ProductionRule.Split) read.apply(rule::read);
         AlarmGate gate = req.alarms().isEmpty() ? null : new AlarmGate(CloudWatch.client(aws), req.alarms(),
                 AlarmGate.InsufficientData.OK);
-        AlarmGate.Reading alarms = gate == null ? null : gate.read("alarms");
-        Duration calm = gate != null && req.pollInterval() == null
-                ? EcsBlueGreen.calmPoll(CloudWatch.client(aws), req.alarms()) : EcsBlueGreen.CALM_POLL;
+        AlarmGate.Reading alarms = gate == null ? null : (AlarmGate.Reading) read.apply(() -> gate.read("alarms"));
+        Duration calm = gate != null && req.pollInterval() == null ? (Duration) read.apply(() -> EcsBlueGreen
+                .calmPoll(CloudWatch.client(aws), req.alarms())) : EcsBlueGreen.CALM_POLL;
         TaskDefinitionSource source = new TaskDefinitionSource(ecs, req.sourceRequest());
         NativeDeployment machine = new NativeDeployment(run, req, ecs, rule, gate, source,
                 adv.testListenerRule() != null, calm);
@@ -125,19 +130,20 @@ public final class NativeDeployment implements StepMachine<NativeState> {
         var resumed = store.load();
         if (resumed.isPresent()) {
             NativeState s = resumed.get();
-            source.prepare(describe(ecs, s.oldTaskDefinitionArn));
+            source.prepare((TaskDefinition) read.apply(() -> describe(ecs, s.oldTaskDefinitionArn)));
             run.progress().say("resume", "Resuming the ECS deployment of " + source.image() + " on " + req.service()
                     + " at phase " + s.phase + (s.serviceDeploymentArn == null ? "" : " (" + s.serviceDeploymentArn
                     + ")") + "; deadline " + s.deadline);
             return machine.result(run.runner().run(machine, s, store));
         }
 
-        TaskDefinition liveTd = describe(ecs, svc.taskDefinition());
+        TaskDefinition liveTd = (TaskDefinition) read.apply(() -> describe(ecs, svc.taskDefinition()));
         source.prepare(liveTd);
         String live = split.whole();
         NativeState s = new NativeState();
         s.startedAt = now;
         s.changedAt = now;
+        s.trafficChangedAt = now;
         s.oldTaskDefinitionArn = liveTd.taskDefinitionArn();
         s.deadline = now.plus(req.stableTimeout()).plus(req.strategy().holds(minute)).plus(req.bakeTime());
         run.record().before("service", Map.of("taskDefinition", liveTd.taskDefinitionArn(),
@@ -148,7 +154,7 @@ public final class NativeDeployment implements StepMachine<NativeState> {
                 liveTd.taskDefinitionArn()) + "; production rule " + describe(split) + "; ECS strategy "
                 + req.strategy().type() + " (" + req.strategy().name() + "), bake " + req.bakeMinutes() + " min");
 
-        ServiceDeployment running = machine.inProgress();
+        ServiceDeployment running = (ServiceDeployment) read.apply(machine::inProgress);
         if (running != null) {
             String td = machine.targetTaskDefinition(running);
             if (RUNNING.contains(running.status()) && !ROLLING_BACK.contains(running.status())
@@ -356,20 +362,37 @@ public final class NativeDeployment implements StepMachine<NativeState> {
                 case ROLLBACK -> rollback(s);
                 default -> Tick.done(s);
             };
-            t.state().errors = 0;
+            if (t.state().errors == s.errors) {
+                t.state().errors = 0; // a tick that went through ends a run of failures
+            }
             return t;
         } catch (SdkException e) {
-            NativeState n = s.copy();
-            n.errors = s.errors + 1;
-            run.progress().say("aws", "AWS call failed during " + s.phase + " (" + n.errors + " in a row): "
-                    + EcsBlueGreen.describe(e));
-            if (n.errors >= MAX_ERRORS) {
-                return s.serviceDeploymentArn == null && s.phase != Phase.FOLLOW
-                        ? fail(n, "AWS kept failing during " + s.phase + ": " + EcsBlueGreen.describe(e))
-                        : stop(n, "AWS kept failing during " + s.phase + ": " + EcsBlueGreen.describe(e), false);
-            }
-            return Tick.wakeAt(n, now().plusSeconds(Math.min(30, 1L << n.errors)));
+            return awsFailed(s, e);
         }
+    }
+
+    /** The project's transient-failure policy ({@link RetryPolicy}); once spent, ECS is asked to roll back. */
+    private Tick<NativeState> awsFailed(NativeState s, SdkException e) {
+        NativeState n = s.copy();
+        n.errors = s.errors + 1;
+        String what = AwsFailure.describe(e);
+        if (RetryPolicy.tryAgain(e, n.errors)) {
+            Duration wait = RetryPolicy.backoff(n.errors);
+            run.progress().say("aws", "AWS call failed during " + s.phase + " (" + n.errors + " in a row): " + what
+                    + "; trying again in " + Durations.format(wait));
+            return Tick.wakeAt(n, now().plus(wait));
+        }
+        String reason = (RetryPolicy.isTransient(e) ? "AWS kept failing during " + s.phase + " (" + n.errors
+                + " times in a row): " : "AWS refused a call during " + s.phase + ": ") + what;
+        if (s.phase == Phase.ROLLBACK) {
+            return fail(n, n.reason + "; and the rollback could not be followed: " + what + (n.stopRequested
+                    ? " (ECS was asked to roll back: check the service deployment " + n.serviceDeploymentArn + ")"
+                    : ""));
+        }
+        if (s.serviceDeploymentArn == null && s.phase != Phase.FOLLOW) {
+            return fail(n, reason + "; nothing was deployed");
+        }
+        return stop(n, reason, false);
     }
 
     private Tick<NativeState> register(NativeState s) {
@@ -524,6 +547,7 @@ public final class NativeDeployment implements StepMachine<NativeState> {
                             + " % (read back from " + ProductionRule.name(n.newTargetGroup) + " / "
                             + ProductionRule.name(n.oldTargetGroup) + ")", Map.of("newPercent", seen));
                     n.changedAt = now();
+                    n.trafficChangedAt = now();
                 }
             }
         }
@@ -628,9 +652,15 @@ public final class NativeDeployment implements StepMachine<NativeState> {
         n.timedOut = timedOut;
         run.progress().say("decision", "Rolling back: " + reason);
         n.changedAt = now();
-        NativeState after = requestRollback(n);
-        noteTrafficBack(after, rule.read());
-        return Tick.wakeAt(after, now().plus(ROLLBACK_POLL));
+        try {
+            NativeState after = requestRollback(n);
+            noteTrafficBack(after, rule.read());
+            return Tick.wakeAt(after, now().plus(ROLLBACK_POLL));
+        } catch (SdkException e) {
+            run.progress().say("aws", "AWS call failed while asking ECS to roll back: " + AwsFailure.describe(e)
+                    + "; asking again");
+            return Tick.wakeAt(n, now().plus(ROLLBACK_POLL));
+        }
     }
 
     private NativeState requestRollback(NativeState n) {
@@ -646,8 +676,11 @@ public final class NativeDeployment implements StepMachine<NativeState> {
             run.progress().action("StopServiceDeployment", n.serviceDeploymentArn, "Asked ECS to roll back "
                     + n.serviceDeploymentArn + " (StopServiceDeployment ROLLBACK)");
         } catch (EcsException e) {
+            if (RetryPolicy.isTransient(e)) {
+                throw e;
+            }
             // Already ended, or ECS already rolling back: what happens next is read from the deployment.
-            run.progress().say("aws", "StopServiceDeployment: " + EcsBlueGreen.describe(e));
+            run.progress().say("aws", "StopServiceDeployment: " + AwsFailure.describe(e));
         }
         n.stopRequested = true;
         return n;
@@ -655,7 +688,16 @@ public final class NativeDeployment implements StepMachine<NativeState> {
 
     /** Follows a rollback (ours or ECS's) to its end and reads the rule back at 100 % on the old target group. */
     private Tick<NativeState> rollback(NativeState s) {
-        NativeState n = requestRollback(s.copy());
+        NativeState n = s.copy();
+        if (n.serviceDeploymentArn == null) {
+            ServiceDeployment found = inProgress();
+            if (found == null || !Objects.equals(n.taskDefinitionArn, targetTaskDefinition(found))) {
+                return fail(n, n.reason + "; ECS shows no deployment of " + TaskDefinitionSource.shortName(
+                        n.taskDefinitionArn) + " to roll back");
+            }
+            n.serviceDeploymentArn = found.serviceDeploymentArn();
+        }
+        n = requestRollback(n);
         ServiceDeployment d = describeDeployment(n.serviceDeploymentArn);
         observe(n, d);
         ProductionRule.Split split = rule.read();
@@ -699,12 +741,13 @@ public final class NativeDeployment implements StepMachine<NativeState> {
         return back;
     }
 
-    /** The polling economy of the two-service mode: 5 s after each change, easing to the alarms' half period. */
+    /** The polling economy of the two-service mode: 5 s after each traffic change, easing to the alarms' half period. */
     Duration interval(NativeState s) {
         if (req.pollInterval() != null) {
             return req.pollInterval();
         }
-        Duration since = s.changedAt == null ? Duration.ZERO : Duration.between(s.changedAt, now());
+        Instant from = s.trafficChangedAt != null ? s.trafficChangedAt : s.changedAt;
+        Duration since = from == null ? Duration.ZERO : Duration.between(from, now());
         Duration eased = since.dividedBy(2);
         if (eased.compareTo(BlueGreenRequest.DEFAULT_POLL) < 0) {
             return BlueGreenRequest.DEFAULT_POLL;
@@ -760,7 +803,7 @@ public final class NativeDeployment implements StepMachine<NativeState> {
                 }
                 run.clock().sleepUntil(t.wakeAt());
             } catch (SdkException e) {
-                run.progress().say("aws", "AWS call failed while rolling back: " + EcsBlueGreen.describe(e));
+                run.progress().say("aws", "AWS call failed while rolling back: " + AwsFailure.describe(e));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;

@@ -49,6 +49,8 @@ public final class NativeState implements Serializable {
     public String status;
     public String stage;
     public Instant changedAt;
+    /** When the production traffic last changed: the alarm poll eases off from there. */
+    public Instant trafficChangedAt;
     /** When the service deployment is read next (ECS is looked at less often than the alarms). */
     public Instant ecsLookAt;
     /** The new revision's production share: what ECS asked for, and what the rule showed when read back. */
@@ -84,6 +86,7 @@ public final class NativeState implements Serializable {
         s.status = status;
         s.stage = stage;
         s.changedAt = changedAt;
+        s.trafficChangedAt = trafficChangedAt;
         s.ecsLookAt = ecsLookAt;
         s.requestedPercent = requestedPercent;
         s.readBackPercent = readBackPercent;

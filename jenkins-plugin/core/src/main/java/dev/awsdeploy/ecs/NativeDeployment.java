@@ -474,34 +474,37 @@ public final class NativeDeployment implements StepMachine<NativeState> {
             }
             n.ecsLookAt = now().plus(n.mismatches > 0 ? BlueGreenRequest.DEFAULT_POLL : ecsInterval(n));
         }
-        if (gate != null) {
-            AlarmGate.Reading a = gate.read("alarms");
-            run.progress().changed("alarms", "alarms", "Alarms " + a.summary(), Map.of("states", a.states()));
-            if (a.isFiring()) {
-                return stop(n, a.describeFiring(), false);
-            }
-        }
-        if (req.healthCheckUrl() != null && (testListener ? TEST_REACHES_NEW : PRODUCTION_REACHES_NEW)
-                .contains(n.stage)) {
-            String problem = StandbyHealth.probe(req.healthCheckUrl());
-            if (problem == null) {
-                n.urlFailures = 0;
-                run.progress().changed("url", "health", "Health URL ok: " + req.healthCheckUrl());
-            } else {
-                n.urlFailures = s.urlFailures + 1;
-                run.progress().say("health", "Health URL " + req.healthCheckUrl() + " " + problem + " ("
-                        + n.urlFailures + " in a row)");
-                if (n.urlFailures >= EcsBlueGreen.URL_FAILURES_TO_ROLL_BACK) {
-                    return stop(n, "health URL " + req.healthCheckUrl() + " " + problem + " " + n.urlFailures
-                            + " times in a row", false);
+        // Alarms and the health URL on their own schedule: a wake-up for ECS does not read them again early.
+        if (n.watchAt == null || !now().isBefore(n.watchAt)) {
+            if (gate != null) {
+                AlarmGate.Reading a = gate.read("alarms");
+                run.progress().changed("alarms", "alarms", "Alarms " + a.summary(), Map.of("states", a.states()));
+                if (a.isFiring()) {
+                    return stop(n, a.describeFiring(), false);
                 }
             }
+            if (req.healthCheckUrl() != null && (testListener ? TEST_REACHES_NEW : PRODUCTION_REACHES_NEW)
+                    .contains(n.stage)) {
+                String problem = StandbyHealth.probe(req.healthCheckUrl());
+                if (problem == null) {
+                    n.urlFailures = 0;
+                    run.progress().changed("url", "health", "Health URL ok: " + req.healthCheckUrl());
+                } else {
+                    n.urlFailures = s.urlFailures + 1;
+                    run.progress().say("health", "Health URL " + req.healthCheckUrl() + " " + problem + " ("
+                            + n.urlFailures + " in a row)");
+                    if (n.urlFailures >= EcsBlueGreen.URL_FAILURES_TO_ROLL_BACK) {
+                        return stop(n, "health URL " + req.healthCheckUrl() + " " + problem + " " + n.urlFailures
+                                + " times in a row", false);
+                    }
+                }
+            }
+            n.watchAt = now().plus(interval(n));
         }
         if (!now().isBefore(s.deadline)) {
             return timedOut(n);
         }
-        Instant next = now().plus(interval(n));
-        next = next.isAfter(n.ecsLookAt) ? n.ecsLookAt : next;
+        Instant next = n.watchAt.isAfter(n.ecsLookAt) ? n.ecsLookAt : n.watchAt;
         return Tick.wakeAt(n, next.isAfter(s.deadline) ? s.deadline : next);
     }
 
@@ -548,6 +551,7 @@ public final class NativeDeployment implements StepMachine<NativeState> {
                             + ProductionRule.name(n.oldTargetGroup) + ")", Map.of("newPercent", seen));
                     n.changedAt = now();
                     n.trafficChangedAt = now();
+                    n.watchAt = null;
                 }
             }
         }

@@ -53,6 +53,8 @@ public final class NativeState implements Serializable {
     public Instant trafficChangedAt;
     /** When the service deployment is read next (ECS is looked at less often than the alarms). */
     public Instant ecsLookAt;
+    /** When alarms and the health URL are looked at next. */
+    public Instant watchAt;
     /** The new revision's production share: what ECS asked for, and what the rule showed when read back. */
     public double requestedPercent;
     public double readBackPercent;
@@ -88,6 +90,7 @@ public final class NativeState implements Serializable {
         s.changedAt = changedAt;
         s.trafficChangedAt = trafficChangedAt;
         s.ecsLookAt = ecsLookAt;
+        s.watchAt = watchAt;
         s.requestedPercent = requestedPercent;
         s.readBackPercent = readBackPercent;
         s.mismatches = mismatches;

@@ -22,16 +22,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import software.amazon.awssdk.core.SdkField;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.ecs.EcsClient;
 import software.amazon.awssdk.services.ecs.model.AdvancedConfiguration;
 import software.amazon.awssdk.services.ecs.model.ClusterNotFoundException;
-import software.amazon.awssdk.services.ecs.model.ContainerDefinition;
 import software.amazon.awssdk.services.ecs.model.DeploymentControllerType;
 import software.amazon.awssdk.services.ecs.model.EcsException;
 import software.amazon.awssdk.services.ecs.model.LoadBalancer;
-import software.amazon.awssdk.services.ecs.model.RegisterTaskDefinitionRequest;
 import software.amazon.awssdk.services.ecs.model.Service;
 import software.amazon.awssdk.services.ecs.model.ServiceDeployment;
 import software.amazon.awssdk.services.ecs.model.ServiceDeploymentBrief;
@@ -831,70 +828,15 @@ public final class NativeDeployment implements StepMachine<NativeState> {
     StepResult plan(NativeState s, TaskDefinition live) {
         Map<String, Object> f = fields(s, false);
         f.put("dryRun", true);
-        List<String> changes = changes(live);
-        f.put("changes", changes);
         String what = s.attached ? "attach to ECS's deployment " + s.serviceDeploymentArn
-                : (s.phase == Phase.REGISTER ? "register a task definition with " + source.image() + " (changes: "
-                + (changes.isEmpty() ? "none" : String.join("; ", changes)) + "), " : "")
+                : (s.phase == Phase.REGISTER ? "register a task definition with " + source.image() + ", " : "")
                 + "UpdateService " + req.service() + " with ECS strategy " + req.strategy().type() + " (" + plan()
                 + "), follow it until " + s.deadline;
         f.put("plan", what);
         run.progress().say("plan", "Dry run: would " + what);
-        return StepResult.of(Outcome.SUCCEEDED, "would-deploy", "dry run: would deploy " + source.image() + " to "
-                + req.service() + " with ECS " + req.strategy().type(), f);
-    }
-
-    /** Fields of the task definition that the new revision changes, "container myapp image: a → b" style. */
-    List<String> changes(TaskDefinition live) {
-        String first = live.containerDefinitions().get(0).name();
-        RegisterTaskDefinitionRequest before = TaskDefinitionSource.fromLive(live, first,
-                live.containerDefinitions().get(0).image());
-        RegisterTaskDefinitionRequest after;
-        if (req.image() != null) {
-            after = TaskDefinitionSource.fromLive(live, source.container(), req.image());
-        } else if (req.taskDefinitionFile() != null) {
-            after = req.taskDefinitionFile();
-        } else {
-            TaskDefinition named = source.findRegistered();
-            after = TaskDefinitionSource.fromLive(named, named.containerDefinitions().get(0).name(),
-                    named.containerDefinitions().get(0).image());
-        }
-        List<String> out = new ArrayList<>();
-        for (SdkField<?> field : RegisterTaskDefinitionRequest.builder().build().sdkFields()) {
-            if (field.memberName().equals("containerDefinitions")) {
-                continue;
-            }
-            Object a = field.getValueOrDefault(before);
-            Object b = field.getValueOrDefault(after);
-            if (!Objects.equals(emptyToNull(a), emptyToNull(b))) {
-                out.add(field.memberName() + ": " + a + " → " + b);
-            }
-        }
-        Map<String, ContainerDefinition> old = new LinkedHashMap<>();
-        before.containerDefinitions().forEach(c -> old.put(c.name(), c));
-        for (ContainerDefinition c : after.containerDefinitions()) {
-            ContainerDefinition o = old.remove(c.name());
-            if (o == null) {
-                out.add("container " + c.name() + ": added");
-                continue;
-            }
-            for (SdkField<?> field : c.sdkFields()) {
-                Object a = field.getValueOrDefault(o);
-                Object b = field.getValueOrDefault(c);
-                if (!Objects.equals(emptyToNull(a), emptyToNull(b))) {
-                    out.add("container " + c.name() + " " + field.memberName() + ": " + a + " → " + b);
-                }
-            }
-        }
-        old.keySet().forEach(name -> out.add("container " + name + ": removed"));
-        return out;
-    }
-
-    private static Object emptyToNull(Object o) {
-        if (o instanceof java.util.Collection<?> c && c.isEmpty() || o instanceof Map<?, ?> m && m.isEmpty()) {
-            return null;
-        }
-        return o;
+        StepResult plan = StepResult.of(Outcome.SUCCEEDED, "would-deploy", "dry run: would deploy " + source.image()
+                + " to " + req.service() + " with ECS " + req.strategy().type(), f);
+        return TaskDefinitionDiff.between(live, source.newDefinition()).addTo(plan, run.progress());
     }
 
     private Map<String, Object> fields(NativeState s, boolean rolledBack) {

@@ -293,9 +293,11 @@ class NativeDeploymentTest extends NativeTestBase {
         assertEquals(0, r.exit(), r.toString());
         JsonNode j = json(r);
         assertEquals("would-deploy", j.path("status").asText());
-        assertEquals("container myapp image: " + BlueGreenWorld.V1 + " → " + BlueGreenWorld.V2,
-                j.path("changes").get(0).asText(), j.toString());
-        assertEquals(1, j.path("changes").size(), j.toString());
+        JsonNode changes = j.path("taskDefinitionChanges");
+        assertEquals(1, changes.size(), j.toString());
+        assertEquals("containerDefinitions[myapp].image", changes.get(0).path("field").asText(), j.toString());
+        assertEquals(BlueGreenWorld.V1, changes.get(0).path("live").asText());
+        assertEquals(BlueGreenWorld.V2, changes.get(0).path("new").asText());
         assertTrue(j.path("plan").asText().contains("ECS strategy LINEAR (10 % more every 2 min"), j.toString());
         assertEquals(List.of(), mutating());
         assertEquals(List.of(), moto.mutatingRequests());

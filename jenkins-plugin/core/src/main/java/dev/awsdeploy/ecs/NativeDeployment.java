@@ -99,7 +99,7 @@ public final class NativeDeployment implements StepMachine<NativeState> {
         run.dryRun(p);
         p.check();
         run.record().inputs(p.given());
-        AwsContext aws = run.aws(p);
+        AwsContext aws = AwsContext.forRun(run, p);
         EcsClient ecs = aws.client(EcsClient.class, EcsClient::builder, "ECS");
         ElasticLoadBalancingV2Client elb = aws.client(ElasticLoadBalancingV2Client.class,
                 ElasticLoadBalancingV2Client::builder, "ELASTIC_LOAD_BALANCING_V2");

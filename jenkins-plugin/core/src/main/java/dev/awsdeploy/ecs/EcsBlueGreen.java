@@ -77,6 +77,9 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
     }
 
     public static StepResult run(Map<String, Object> input, StepRun run) {
+        if (NativeRequest.wanted(input)) {
+            return NativeDeployment.run(input, run);
+        }
         Params p = new Params(input, BlueGreenRequest.PARAMS);
         Duration minute = shiftMinute(run);
         BlueGreenRequest req = BlueGreenRequest.read(p, minute);

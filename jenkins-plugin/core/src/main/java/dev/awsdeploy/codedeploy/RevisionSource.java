@@ -12,7 +12,6 @@ import dev.awsdeploy.run.Progress;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -24,8 +23,6 @@ import software.amazon.awssdk.services.codedeploy.model.S3Location;
 import software.amazon.awssdk.services.ecs.EcsClient;
 import software.amazon.awssdk.services.ecs.model.ClientException;
 import software.amazon.awssdk.services.ecs.model.RegisterTaskDefinitionRequest;
-import software.amazon.awssdk.services.ecs.model.Tag;
-import software.amazon.awssdk.services.ecs.model.TaskDefinitionField;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -36,7 +33,7 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * {@link #apply} does the one change still needed (upload the bundle, register the task definition).
  */
 final class RevisionSource {
-    static final String HASH_TAG = "aws-deploy:content-sha256";
+    static final String HASH_TAG = dev.awsdeploy.ecs.ContentTag.KEY;
 
     private final DeploymentRequest.Revision r;
     private final AwsContext aws;
@@ -152,24 +149,15 @@ final class RevisionSource {
                     "add \"family\": \"<name>\" to the file");
         }
         checkContainer(req.containerDefinitions().stream().map(c -> c.name()).toList(), r.taskDefinition());
-        String hash = BundleZip.sha256(Json.write(CliInputJson.toJson(req)).getBytes(
-                java.nio.charset.StandardCharsets.UTF_8));
-        EcsClient ecs = ecs();
-        try {
-            var d = ecs.describeTaskDefinition(b -> b.taskDefinition(req.family()).include(TaskDefinitionField.TAGS));
-            boolean same = d.tags().stream().anyMatch(t -> HASH_TAG.equals(t.key()) && hash.equals(t.value()));
-            if (same) {
-                location = appSpec(d.taskDefinition().taskDefinitionArn());
-                summary = "ECS AppSpec: " + d.taskDefinition().taskDefinitionArn() + " (already registered from "
-                        + r.taskDefinition() + "), container " + r.containerName() + ":" + r.containerPort();
-                return;
-            }
-        } catch (ClientException e) {
-            // no such family yet: register it
+        String hash = dev.awsdeploy.ecs.ContentTag.of(req);
+        var same = dev.awsdeploy.ecs.ContentTag.latest(ecs(), req.family(), hash);
+        if (same.isPresent()) {
+            location = appSpec(same.get().taskDefinitionArn());
+            summary = "ECS AppSpec: " + same.get().taskDefinitionArn() + " (already registered from "
+                    + r.taskDefinition() + "), container " + r.containerName() + ":" + r.containerPort();
+            return;
         }
-        List<Tag> tags = new ArrayList<>(req.tags());
-        tags.add(Tag.builder().key(HASH_TAG).value(hash).build());
-        register = req.toBuilder().tags(tags).build();
+        register = dev.awsdeploy.ecs.ContentTag.tagged(req, hash);
         summary = "ECS AppSpec: a new revision of " + req.family() + " registered from " + r.taskDefinition()
                 + ", container " + r.containerName() + ":" + r.containerPort();
     }

@@ -437,16 +437,16 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
     /** Registers once: the ARN is persisted before anything else happens; a resumed run finds it instead. */
     private Tick<BlueGreenState> register(BlueGreenState s) {
         BlueGreenState n = s.to(Phase.UPDATE, now());
-        TaskDefinition found = source.findRegistered();
-        if (found != null) {
-            n.taskDefinitionArn = found.taskDefinitionArn();
-            run.progress().say("registered", "Task definition " + TaskDefinitionSource.shortName(n.taskDefinitionArn)
-                    + " already registered with " + source.image() + ": reusing it");
+        var r = source.register();
+        n.taskDefinitionArn = r.value().taskDefinitionArn();
+        String name = TaskDefinitionSource.shortName(n.taskDefinitionArn);
+        if (!r.created()) {
+            run.progress().say("registered", "Task definition " + name + " already registered with " + source.image()
+                    + " (content tag " + ContentTag.KEY + "): reusing it");
         } else {
-            TaskDefinition td = source.register();
-            n.taskDefinitionArn = td.taskDefinitionArn();
-            run.progress().action("RegisterTaskDefinition", n.taskDefinitionArn, "Registered "
-                    + TaskDefinitionSource.shortName(n.taskDefinitionArn) + " (" + source.image() + ")");
+            run.progress().action("RegisterTaskDefinition", n.taskDefinitionArn, "Registered " + name + " ("
+                    + source.image() + ")" + (r.foundAfterFailure() ? "; its answer was lost, the revision was "
+                    + "found by its content tag" : ""));
         }
         return Tick.wakeAt(n, now());
     }

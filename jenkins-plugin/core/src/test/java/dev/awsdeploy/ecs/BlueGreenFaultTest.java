@@ -89,6 +89,34 @@ class BlueGreenFaultTest extends BlueGreenTestBase {
         assertEquals(new Weights(0, 100), world.weights());
         assertTrue(r.err().contains("AWS call failed during STANDBY (2 in a row)"), r.err());
         assertTrue(r.err().contains("AWS call failed during BAKE (1 in a row)"), r.err());
+        // The result counts the HTTP attempts behind the calls: what the throttling cost.
+        var calls = json(r).path("apiCalls");
+        var attempts = json(r).path("apiAttempts");
+        System.out.println("throttled run: calls " + calls + " attempts " + attempts);
+        // 6 throttled DescribeServices attempts = 2 calls of 3 attempts; 3 throttled DescribeAlarms = 1 call.
+        assertEquals(calls.path("Ecs.DescribeServices").asInt() + 4, attempts.path("Ecs.DescribeServices").asInt(),
+                "2 retries in each of 2 throttled DescribeServices calls");
+        assertEquals(calls.path("CloudWatch.DescribeAlarms").asInt() + 2,
+                attempts.path("CloudWatch.DescribeAlarms").asInt(), "2 retries in the throttled DescribeAlarms");
+        assertTrue(r.err().contains("Ecs DescribeServices at 127.0.0.1 failed after 3 attempts over "), r.err());
+    }
+
+    @Test
+    void anEndpointThatRefusesConnectionsAtStartUpIsNamedWithTheCallAndNothingChanged() throws IOException {
+        int closed;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort();
+        }
+        cli.env("AWS_ENDPOINT_URL_ECS", "http://127.0.0.1:" + closed);
+
+        Cli.Run r = deploy("--image", BlueGreenWorld.V2);
+
+        assertEquals(1, r.exit(), r.toString());
+        String message = json(r).path("message").asText();
+        assertTrue(message.matches("Ecs DescribeServices at 127\\.0\\.0\\.1 failed after 3 attempts over [0-9.]+ s: "
+                + ".*Connection refused.*; nothing was changed"), message);
+        assertTrue(r.err().contains("AWS call failed at start-up: Ecs DescribeServices at 127.0.0.1"), r.err());
+        assertEquals(List.of(), mutating());
     }
 
     @Test

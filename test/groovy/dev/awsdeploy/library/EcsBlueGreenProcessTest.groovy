@@ -103,4 +103,64 @@ class EcsBlueGreenProcessTest {
         assertEquals(1L, moto.count('UpdateService'))
         assertTrue(Files.notExists(Path.of(state)))
     }
+
+    /** Waits until {@code condition} holds (it reads AWS), failing after 30 s. */
+    private static void eventually(String what, Closure<Boolean> condition) {
+        long until = System.currentTimeMillis() + 30_000
+        while (System.currentTimeMillis() < until) {
+            if (condition()) {
+                return
+            }
+            Thread.sleep(50)
+        }
+        throw new AssertionError("never: ${what}")
+    }
+
+    private Map shortCanaryEnv() {
+        return [AWS_ENDPOINT_URL: rollouts.url(), AWS_REGION: BlueGreenWorld.REGION, AWS_ACCESS_KEY_ID: 'testing',
+                AWS_SECRET_ACCESS_KEY: 'testing', AWS_DEPLOY_SHIFT_MINUTE: '1s']
+    }
+
+    @Test
+    void sigkillAfterModifyRuleTookEffectButBeforeItsAnswerIsResumedToOneHundredPercentGreen() {
+        String state = dir.resolve('ecs.state').toString()
+        // The first ModifyRule is applied at once; its answer is held back for 60 s: the process dies meanwhile.
+        rollouts.holdAnswer('ModifyRule', 60_000)
+        CliProcesses cli = new CliProcesses(dir, shortCanaryEnv())
+        Process first = cli.run(canary('--state-file', state, '--bake-time', '0s'))
+        eventually('10 % on green') { world.weights() == new TrafficRoute.Weights(90, 10) }
+        first.destroyForcibly()   // SIGKILL between the change and its answer
+        first.waitFor()
+        rollouts.holdAnswer('ModifyRule', 0)
+
+        Process second = cli.run(canary('--state-file', state, '--bake-time', '0s'))
+        assertTrue(second.waitFor(60, TimeUnit.SECONDS))
+
+        assertEquals(cli.latest('err'), 0, second.exitValue())
+        assertTrue(cli.latest('err'), cli.latest('err').contains('was about to set green to 10 %'))
+        assertEquals(new TrafficRoute.Weights(0, 100), world.weights())
+        assertEquals(1L, moto.count('RegisterTaskDefinition'))
+        assertEquals(2, world.revisions())
+    }
+
+    @Test
+    void sigkillAfterRegisterTaskDefinitionTookEffectButBeforeItsAnswerRegistersNothingTwice() {
+        String state = dir.resolve('ecs.state').toString()
+        rollouts.holdAnswer('RegisterTaskDefinition', 60_000)
+        CliProcesses cli = new CliProcesses(dir, shortCanaryEnv())
+        Process first = cli.run(canary('--state-file', state, '--bake-time', '0s'))
+        eventually('the revision registered') { world.revisions() == 2 }
+        first.destroyForcibly()
+        first.waitFor()
+        rollouts.holdAnswer('RegisterTaskDefinition', 0)
+
+        Process second = cli.run(canary('--state-file', state, '--bake-time', '0s'))
+        assertTrue(second.waitFor(60, TimeUnit.SECONDS))
+
+        assertEquals(cli.latest('err'), 0, second.exitValue())
+        assertTrue(cli.latest('err'), cli.latest('err').contains('already registered'))
+        assertEquals(new TrafficRoute.Weights(0, 100), world.weights())
+        assertEquals(1L, moto.count('RegisterTaskDefinition'))
+        assertEquals(2, world.revisions())
+    }
 }

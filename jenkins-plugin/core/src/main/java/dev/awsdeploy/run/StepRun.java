@@ -64,7 +64,10 @@ public final class StepRun implements AutoCloseable {
                 b.credentials(credentials);
             }
             aws = b.build();
-            Map<String, Object> who = new LinkedHashMap<>(aws.identity());
+            // The first start-up read: tried per the one transient-failure policy, like every other read.
+            AwsContext ctx = aws;
+            Map<String, Object> who = new LinkedHashMap<>(dev.awsdeploy.aws.RetryPolicy.call(ctx::identity, clock,
+                    abort, m -> progress.say("aws", "AWS call failed at start-up: " + m)));
             who.put("region", aws.region().id());
             record.identity(who);
             progress.say("identity", "AWS account " + who.get("account") + " as " + who.get("arn") + " in "

@@ -55,4 +55,19 @@ class BlueGreenLostAnswerTest extends BlueGreenTestBase {
         assertEquals(new Weights(100, 0), world.weights());
         assertTrue(r.err().contains("Rolled back: blue 100 % (read back)"), r.err());
     }
+
+    @ParameterizedTest(name = "ModifyListener applied, then {0}")
+    @CsvSource({"HTTP_500", "DROPPED"})
+    void aLostAnswerToModifyListenerEndsWithAllTrafficOnGreen(Loss loss) {
+        world.elb.modifyListener(b -> b.listenerArn(world.listener).defaultActions(BlueGreenWorld.forward(world.blueTg,
+                100, world.greenTg, 0)));
+        loseAnswer("ModifyListener", 1, loss);
+
+        Cli.Run r = cli.run("ecs-blue-green", "--cluster", "prod", "--service", "myapp", "--listener-arn",
+                world.listener, "--image", BlueGreenWorld.V2, "--bake-time", "0s", "--output", "json");
+
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals(new Weights(0, 100), world.listenerWeights());
+        assertEquals(2, world.revisions());
+    }
 }

@@ -121,23 +121,32 @@ class EcsBlueGreenProcessTest {
                 AWS_SECRET_ACCESS_KEY: 'testing', AWS_DEPLOY_SHIFT_MINUTE: '1s']
     }
 
-    @Test
-    void sigkillAfterModifyRuleTookEffectButBeforeItsAnswerIsResumedToOneHundredPercentGreen() {
+    /**
+     * Starts a short canary whose {@code op} is applied at once but answered only after 60 s, SIGKILLs the process
+     * once {@code applied} shows the change in AWS, and re-runs it with the same state file (answers prompt again).
+     */
+    private Map killBetweenChangeAndAnswer(String op, String what, Closure<Boolean> applied) {
         String state = dir.resolve('ecs.state').toString()
-        // The first ModifyRule is applied at once; its answer is held back for 60 s: the process dies meanwhile.
-        rollouts.holdAnswer('ModifyRule', 60_000)
+        rollouts.holdAnswer(op, 60_000)
         CliProcesses cli = new CliProcesses(dir, shortCanaryEnv())
         Process first = cli.run(canary('--state-file', state, '--bake-time', '0s'))
-        eventually('10 % on green') { world.weights() == new TrafficRoute.Weights(90, 10) }
+        eventually(what, applied)
         first.destroyForcibly()   // SIGKILL between the change and its answer
         first.waitFor()
-        rollouts.holdAnswer('ModifyRule', 0)
-
+        rollouts.holdAnswer(op, 0)
         Process second = cli.run(canary('--state-file', state, '--bake-time', '0s'))
         assertTrue(second.waitFor(60, TimeUnit.SECONDS))
+        return [exit: second.exitValue(), err: cli.latest('err')]
+    }
 
-        assertEquals(cli.latest('err'), 0, second.exitValue())
-        assertTrue(cli.latest('err'), cli.latest('err').contains('was about to set green to 10 %'))
+    @Test
+    void sigkillAfterModifyRuleTookEffectButBeforeItsAnswerIsResumedToOneHundredPercentGreen() {
+        Map r = killBetweenChangeAndAnswer('ModifyRule', '10 % on green') {
+            world.weights() == new TrafficRoute.Weights(90, 10)
+        }
+
+        assertEquals(r.err, 0, r.exit)
+        assertTrue(r.err, (r.err as String).contains('was about to set green to 10 %'))
         assertEquals(new TrafficRoute.Weights(0, 100), world.weights())
         assertEquals(1L, moto.count('RegisterTaskDefinition'))
         assertEquals(2, world.revisions())
@@ -145,20 +154,12 @@ class EcsBlueGreenProcessTest {
 
     @Test
     void sigkillAfterRegisterTaskDefinitionTookEffectButBeforeItsAnswerRegistersNothingTwice() {
-        String state = dir.resolve('ecs.state').toString()
-        rollouts.holdAnswer('RegisterTaskDefinition', 60_000)
-        CliProcesses cli = new CliProcesses(dir, shortCanaryEnv())
-        Process first = cli.run(canary('--state-file', state, '--bake-time', '0s'))
-        eventually('the revision registered') { world.revisions() == 2 }
-        first.destroyForcibly()
-        first.waitFor()
-        rollouts.holdAnswer('RegisterTaskDefinition', 0)
+        Map r = killBetweenChangeAndAnswer('RegisterTaskDefinition', 'the revision registered') {
+            world.revisions() == 2
+        }
 
-        Process second = cli.run(canary('--state-file', state, '--bake-time', '0s'))
-        assertTrue(second.waitFor(60, TimeUnit.SECONDS))
-
-        assertEquals(cli.latest('err'), 0, second.exitValue())
-        assertTrue(cli.latest('err'), cli.latest('err').contains('already registered'))
+        assertEquals(r.err, 0, r.exit)
+        assertTrue(r.err, (r.err as String).contains('already registered'))
         assertEquals(new TrafficRoute.Weights(0, 100), world.weights())
         assertEquals(1L, moto.count('RegisterTaskDefinition'))
         assertEquals(2, world.revisions())

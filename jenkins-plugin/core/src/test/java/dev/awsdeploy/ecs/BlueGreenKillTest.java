@@ -10,15 +10,13 @@ import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import dev.awsdeploy.ecs.TrafficRoute.Weights;
 import dev.awsdeploy.run.Json;
 import dev.awsdeploy.testing.Cli;
+import dev.awsdeploy.testing.EcsRolloutFront;
 import dev.awsdeploy.testing.KillSwitch;
 import dev.awsdeploy.testing.KillSwitch.Moment;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -160,7 +158,7 @@ class BlueGreenKillTest extends BlueGreenTestBase {
                     }
                 }
             } else if (target == null && body.contains("Action=DescribeTargetHealth") && ok
-                    && form(body).getOrDefault("TargetGroupArn", "").equals(world.greenTg)) {
+                    && EcsRolloutFront.form(body).getOrDefault("TargetGroupArn", "").equals(world.greenTg)) {
                 targetsVerified = answer.contains("<State>healthy</State>") && !answer.contains("unhealthy");
             } else if (target == null && body.contains("Action=ModifyRule") && greenWeight(body) > 0
                     && !(serviceVerified && targetsVerified)) {
@@ -171,7 +169,7 @@ class BlueGreenKillTest extends BlueGreenTestBase {
     }
 
     private int greenWeight(String body) {
-        Map<String, String> f = form(body);
+        Map<String, String> f = EcsRolloutFront.form(body);
         for (Map.Entry<String, String> e : f.entrySet()) {
             if (e.getValue().equals(world.greenTg) && e.getKey().endsWith(".TargetGroupArn")) {
                 String w = f.get(e.getKey().replace(".TargetGroupArn", ".Weight"));
@@ -179,17 +177,5 @@ class BlueGreenKillTest extends BlueGreenTestBase {
             }
         }
         return 0;
-    }
-
-    private static Map<String, String> form(String body) {
-        Map<String, String> m = new LinkedHashMap<>();
-        for (String part : body.split("&")) {
-            int i = part.indexOf('=');
-            if (i > 0) {
-                m.put(URLDecoder.decode(part.substring(0, i), StandardCharsets.UTF_8),
-                        URLDecoder.decode(part.substring(i + 1), StandardCharsets.UTF_8));
-            }
-        }
-        return m;
     }
 }

@@ -203,7 +203,8 @@ public final class EcsRolloutFront implements AutoCloseable {
         reply(ex, status, type, body.getBytes(StandardCharsets.UTF_8));
     }
 
-    private static Map<String, String> form(String body) {
+    /** A Query-protocol body (Action=…&amp;Name=value) as a map. */
+    public static Map<String, String> form(String body) {
         Map<String, String> m = new LinkedHashMap<>();
         for (String part : body.split("&")) {
             int i = part.indexOf('=');

@@ -19,8 +19,9 @@ public final class AwsFailure {
         Optional<ApiCalls.Failure> f = ApiCalls.failureOf(e);
         if (e instanceof AwsServiceException a && a.awsErrorDetails() != null) {
             var det = a.awsErrorDetails();
-            String answer = det.serviceName() + " answered " + a.statusCode() + " " + det.errorCode() + ": "
-                    + det.errorMessage();
+            String answer = det.serviceName() + " answered " + a.statusCode()
+                    + (det.errorCode() == null ? "" : " " + det.errorCode())
+                    + (det.errorMessage() == null ? "" : ": " + det.errorMessage());
             return f.map(x -> x.describe() + ": " + answer).orElse(answer);
         }
         String m = e.getMessage();

@@ -7,6 +7,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.exception.AbortedException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.interceptor.Context;
@@ -84,7 +85,7 @@ public final class ApiCalls implements ExecutionInterceptor {
                 attributes.getAttribute(HOST), n == null ? 0 : n.get(),
                 started == null ? Duration.ZERO : Duration.ofNanos(System.nanoTime() - started[0]));
         SdkException out = sdk;
-        if (sdk instanceof SdkClientException) {
+        if (sdk instanceof SdkClientException && !(sdk instanceof AbortedException)) {
             // No answer from AWS: the SDK's own words name neither the call nor the endpoint.
             out = SdkClientException.builder().message(f.describe() + ": " + rootMessage(sdk)).cause(sdk).build();
         }

@@ -14,7 +14,9 @@ public final class AwsFailure {
     private AwsFailure() {
     }
 
-    /** E.g. "ECS UpdateService at ecs.eu-west-1.amazonaws.com failed after 6 attempts over 9.8 s: ECS answered 400 …". */
+    /**
+     * E.g. "Ecs UpdateService at ecs.eu-west-1.amazonaws.com failed after 6 attempts over 9.8 s: ECS answered 400 …".
+     */
     public static String describe(Throwable e) {
         Optional<ApiCalls.Failure> f = ApiCalls.failureOf(e);
         if (e instanceof AwsServiceException a && a.awsErrorDetails() != null) {

@@ -181,7 +181,8 @@ class BlueGreenFaultTest extends BlueGreenTestBase {
 
         assertEquals(0, r.exit(), r.toString());
         assertEquals(new Weights(0, 100), world.weights());
-        assertTrue(r.err().contains("AWS call failed during SHIFT (1 in a row): ElasticLoadBalancingV2 ModifyRule at 127.0.0.1 failed after 3 attempts"),
+        assertTrue(r.err().contains("AWS call failed during SHIFT (1 in a row): ElasticLoadBalancingV2 ModifyRule at "
+                + "127.0.0.1 failed after 3 attempts"),
                 r.err());
         assertEquals(List.of("RegisterTaskDefinition", "UpdateService", "ModifyRule", "ModifyRule"), mutating());
     }

@@ -25,8 +25,9 @@ public final class TaskDefinitionSource {
     /** The named existing task definition (taskDefinition: family:revision or ARN). */
     private TaskDefinition existing;
     private String container;
-    /** The content tag of the registration (see {@link ContentTag}). */
+    /** The content tag of the registration (see {@link ContentTag}), and the registration before it was added. */
     private String contentHash;
+    private RegisterTaskDefinitionRequest untagged;
 
     public TaskDefinitionSource(EcsClient ecs, BlueGreenRequest req) {
         this.ecs = ecs;
@@ -44,6 +45,7 @@ public final class TaskDefinitionSource {
             existing = describe(req.taskDefinition(), "taskDefinition");
         }
         if (registration != null) {
+            untagged = registration;
             contentHash = ContentTag.of(registration);
             registration = ContentTag.tagged(registration, contentHash);
         }
@@ -146,6 +148,11 @@ public final class TaskDefinitionSource {
             return existing;
         }
         return ContentTag.latest(ecs, family(), contentHash).orElse(null);
+    }
+
+    /** The new version as a model: the registration to make (without the content tag), or the named one. */
+    public software.amazon.awssdk.core.SdkPojo newDefinition() {
+        return existing != null ? existing : untagged;
     }
 
     /**

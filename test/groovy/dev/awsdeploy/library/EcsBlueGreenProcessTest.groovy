@@ -130,17 +130,22 @@ class EcsBlueGreenProcessTest {
      * once {@code applied} shows the change in AWS, and re-runs it with the same state file (answers prompt again).
      */
     private Map killBetweenChangeAndAnswer(String op, String what, Closure<Boolean> applied) {
-        String state = dir.resolve('ecs.state').toString()
-        rollouts.holdAnswer(op, 60_000)
-        CliProcesses cli = new CliProcesses(dir, shortCanaryEnv())
-        Process first = cli.run(canary('--state-file', state, '--bake-time', '0s'))
-        eventually(what, applied)
-        first.destroyForcibly()   // SIGKILL between the change and its answer
-        first.waitFor()
-        rollouts.holdAnswer(op, 0)
-        Process second = cli.run(canary('--state-file', state, '--bake-time', '0s'))
-        assertTrue(second.waitFor(60, TimeUnit.SECONDS))
-        return [exit: second.exitValue(), err: cli.latest('err')]
+        CliProcesses cli = new CliProcesses(shortCanaryEnv())
+        try {
+            String state = cli.dir.resolve('ecs.state').toString()
+            rollouts.holdAnswer(op, 60_000)
+            Process first = cli.run(canary('--state-file', state, '--bake-time', '0s'))
+            eventually(what, applied)
+            first.destroyForcibly()   // SIGKILL between the change and its answer
+            first.waitFor()
+            rollouts.holdAnswer(op, 0)
+            Process second = cli.run(canary('--state-file', state, '--bake-time', '0s'))
+            assertTrue(second.waitFor(60, TimeUnit.SECONDS))
+            return [exit: second.exitValue(), err: cli.latest('err')]
+        } finally {
+            rollouts.holdAnswer(op, 0)
+            cli.close()
+        }
     }
 
     @Test

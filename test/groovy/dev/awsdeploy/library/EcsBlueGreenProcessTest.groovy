@@ -107,4 +107,70 @@ class EcsBlueGreenProcessTest {
         assertEquals(1L, moto.count('UpdateService'))
         assertTrue(Files.notExists(Path.of(state)))
     }
+
+    /** Waits until {@code condition} holds (it reads AWS), failing after 30 s. */
+    private static void eventually(String what, Closure<Boolean> condition) {
+        long until = System.currentTimeMillis() + 30_000
+        while (System.currentTimeMillis() < until) {
+            if (condition()) {
+                return
+            }
+            Thread.sleep(50)
+        }
+        throw new AssertionError("never: ${what}")
+    }
+
+    private Map shortCanaryEnv() {
+        return [AWS_ENDPOINT_URL: rollouts.url(), AWS_REGION: BlueGreenWorld.REGION, AWS_ACCESS_KEY_ID: 'testing',
+                AWS_SECRET_ACCESS_KEY: 'testing', AWS_DEPLOY_SHIFT_MINUTE: '1s']
+    }
+
+    /**
+     * Starts a short canary whose {@code op} is applied at once but answered only after 60 s, SIGKILLs the process
+     * once {@code applied} shows the change in AWS, and re-runs it with the same state file (answers prompt again).
+     */
+    private Map killBetweenChangeAndAnswer(String op, String what, Closure<Boolean> applied) {
+        CliProcesses cli = new CliProcesses(shortCanaryEnv())
+        try {
+            String state = cli.dir.resolve('ecs.state').toString()
+            rollouts.holdAnswer(op, 60_000)
+            Process first = cli.run(canary('--state-file', state, '--bake-time', '0s'))
+            eventually(what, applied)
+            first.destroyForcibly()   // SIGKILL between the change and its answer
+            first.waitFor()
+            rollouts.holdAnswer(op, 0)
+            Process second = cli.run(canary('--state-file', state, '--bake-time', '0s'))
+            assertTrue(second.waitFor(60, TimeUnit.SECONDS))
+            return [exit: second.exitValue(), err: cli.latest('err')]
+        } finally {
+            rollouts.holdAnswer(op, 0)
+            cli.close()
+        }
+    }
+
+    @Test
+    void sigkillAfterModifyRuleTookEffectButBeforeItsAnswerIsResumedToOneHundredPercentGreen() {
+        Map r = killBetweenChangeAndAnswer('ModifyRule', '10 % on green') {
+            world.weights() == new TrafficRoute.Weights(90, 10)
+        }
+
+        assertEquals(r.err, 0, r.exit)
+        assertTrue(r.err, (r.err as String).contains('was about to set green to 10 %'))
+        assertEquals(new TrafficRoute.Weights(0, 100), world.weights())
+        assertEquals(1L, moto.count('RegisterTaskDefinition'))
+        assertEquals(2, world.revisions())
+    }
+
+    @Test
+    void sigkillAfterRegisterTaskDefinitionTookEffectButBeforeItsAnswerRegistersNothingTwice() {
+        Map r = killBetweenChangeAndAnswer('RegisterTaskDefinition', 'the revision registered') {
+            world.revisions() == 2
+        }
+
+        assertEquals(r.err, 0, r.exit)
+        assertTrue(r.err, (r.err as String).contains('already registered'))
+        assertEquals(new TrafficRoute.Weights(0, 100), world.weights())
+        assertEquals(1L, moto.count('RegisterTaskDefinition'))
+        assertEquals(2, world.revisions())
+    }
 }

@@ -69,7 +69,9 @@ public final class AwsContext implements RunSession {
         AwsContext aws = run.session(AwsContext.class, () -> opened[0] = open(run, p));
         if (opened[0] != null) {
             // Held by the run before the first call, so even a failing GetCallerIdentity is counted and closed.
-            Map<String, Object> who = new LinkedHashMap<>(aws.identity());
+            // The first start-up read: tried per the one transient-failure policy, like every other read.
+            Map<String, Object> who = new LinkedHashMap<>(RetryPolicy.call(aws::identity, run.clock(), run.abort(),
+                    m -> run.progress().say("aws", "AWS call failed at start-up: " + m)));
             who.put("region", aws.region().id());
             run.record().identity(who);
             run.progress().say("identity", "AWS account " + who.get("account") + " as " + who.get("arn") + " in "
@@ -98,6 +100,11 @@ public final class AwsContext implements RunSession {
     @Override
     public Map<String, Integer> callsByOperation() {
         return calls.byOperation();
+    }
+
+    @Override
+    public Map<String, Integer> attemptsByOperation() {
+        return calls.attemptsByOperation();
     }
 
     public static Builder builder() {

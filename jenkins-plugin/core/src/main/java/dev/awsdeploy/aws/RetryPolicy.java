@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.exception.AbortedException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 
@@ -29,7 +30,8 @@ public final class RetryPolicy {
         if (e instanceof AwsServiceException a) {
             return a.isThrottlingException() || a.statusCode() >= 500 || a.statusCode() == 429;
         }
-        return e instanceof SdkClientException;
+        // An interrupted call (abort) is not AWS being unavailable.
+        return e instanceof SdkClientException && !(e instanceof AbortedException);
     }
 
     /** The wait before the next try after {@code failures} failures in a row: 2, 4, 8, 16, then 30 s. */

@@ -27,7 +27,6 @@ import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParseResult;
-import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkException;
 
 /**
@@ -209,8 +208,8 @@ public final class AwsDeployCli {
             } catch (BadInputException e) {
                 return badInput(e.problems(), json, secrets);
             } catch (StepFailedException | SdkException e) {
-                result = run.finish(StepResult.of(Outcome.ERROR, "error", describe(e), Map.of("message",
-                        describe(e))));
+                String why = dev.awsdeploy.aws.AwsFailure.report(e, run.record());
+                result = run.finish(StepResult.of(Outcome.ERROR, "error", why, Map.of("message", why)));
             }
             writeRecord(run, record);
             String line = secrets.redact(result.outcome() + ": " + result.summary());
@@ -256,21 +255,5 @@ public final class AwsDeployCli {
             out.println(secrets.redact(Json.write(m)));
         }
         return Outcome.BAD_INPUT.exitCode();
-    }
-
-    /** A one-line account of an AWS failure: service, operation outcome and AWS's own words. */
-    static String describe(Exception e) {
-        if (e instanceof AwsServiceException a && a.awsErrorDetails() != null) {
-            var det = a.awsErrorDetails();
-            return det.serviceName() + " answered " + a.statusCode() + " " + det.errorCode() + ": "
-                    + det.errorMessage() + attempts(a);
-        }
-        return e.getMessage();
-    }
-
-    private static String attempts(SdkException e) {
-        String m = e.getMessage();
-        int i = m == null ? -1 : m.indexOf("(SDK Attempt Count:");
-        return i < 0 ? "" : " " + m.substring(i);
     }
 }

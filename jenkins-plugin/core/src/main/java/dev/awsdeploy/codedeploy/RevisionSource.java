@@ -13,7 +13,6 @@ import dev.awsdeploy.run.StepRun;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -26,8 +25,7 @@ import software.amazon.awssdk.services.codedeploy.model.S3Location;
 import software.amazon.awssdk.services.ecs.EcsClient;
 import software.amazon.awssdk.services.ecs.model.ClientException;
 import software.amazon.awssdk.services.ecs.model.RegisterTaskDefinitionRequest;
-import software.amazon.awssdk.services.ecs.model.Tag;
-import software.amazon.awssdk.services.ecs.model.TaskDefinitionField;
+import software.amazon.awssdk.services.ecs.model.TaskDefinition;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -38,7 +36,7 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * {@link #apply} does the one change still needed (upload the bundle, register the task definition).
  */
 final class RevisionSource {
-    static final String HASH_TAG = "aws-deploy:content-sha256";
+    static final String HASH_TAG = dev.awsdeploy.ecs.ContentTag.KEY;
 
     private final DeploymentRequest.Revision r;
     private final AwsContext aws;
@@ -157,8 +155,7 @@ final class RevisionSource {
                     "add \"family\": \"<name>\" to the file");
         }
         checkContainer(req.containerDefinitions().stream().map(c -> c.name()).toList(), r.taskDefinition());
-        String hash = BundleZip.sha256(Json.write(CliInputJson.toJson(req)).getBytes(
-                java.nio.charset.StandardCharsets.UTF_8));
+        String hash = dev.awsdeploy.ecs.ContentTag.of(req);
         Optional<String> existing = registered(req.family(), hash);
         if (existing.isPresent()) {
             location = appSpec(existing.get());
@@ -166,9 +163,7 @@ final class RevisionSource {
                     + "), container " + r.containerName() + ":" + r.containerPort();
             return;
         }
-        List<Tag> tags = new ArrayList<>(req.tags());
-        tags.add(Tag.builder().key(HASH_TAG).value(hash).build());
-        register = req.toBuilder().tags(tags).build();
+        register = dev.awsdeploy.ecs.ContentTag.tagged(req, hash);
         registerHash = hash;
         summary = "ECS AppSpec: a new revision of " + req.family() + " registered from " + r.taskDefinition()
                 + ", container " + r.containerName() + ":" + r.containerPort();
@@ -176,13 +171,7 @@ final class RevisionSource {
 
     /** The family's latest revision when it carries this content hash: what an unanswered registration made. */
     private Optional<String> registered(String family, String hash) {
-        try {
-            var d = ecs().describeTaskDefinition(b -> b.taskDefinition(family).include(TaskDefinitionField.TAGS));
-            return d.tags().stream().anyMatch(t -> HASH_TAG.equals(t.key()) && hash.equals(t.value()))
-                    ? Optional.of(d.taskDefinition().taskDefinitionArn()) : Optional.empty();
-        } catch (ClientException e) {
-            return Optional.empty(); // no such family yet
-        }
+        return dev.awsdeploy.ecs.ContentTag.latest(ecs(), family, hash).map(TaskDefinition::taskDefinitionArn);
     }
 
     private void checkContainer(List<String> names, String where) {

@@ -98,11 +98,7 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
                     + " (AWS_DEPLOY_SHIFT_MINUTE, for demos)");
         }
 
-        // Start-up reads follow the same transient-failure policy as every tick.
-        java.util.function.Function<java.util.function.Supplier<Object>, Object> read = r -> RetryPolicy.call(r,
-                run.clock(), run.abort(), m -> run.progress().say("aws", "AWS call failed at start-up: " + m));
-        @SuppressWarnings("unchecked")
-        Map<String, Service> services = (Map<String, Service>) read.apply(() -> services(ecs, req));
+        Map<String, Service> services = startup(run, () -> services(ecs, req));
         Map<String, String> groups = new LinkedHashMap<>();
         groups.put("blue", targetGroup(services.get("blue"), "blueService"));
         groups.put("green", targetGroup(services.get("green"), "greenService"));
@@ -112,22 +108,23 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
                     "give each colour its own target group, so the rule can weigh them");
         }
         TrafficRoute route = new TrafficRoute(elb, req.routeParam(), req.routeArn(), req.usesRule(), groups);
-        Weights weights = (Weights) read.apply(route::read);
+        Weights weights = startup(run, route::read);
         AlarmGate gate = req.alarms().isEmpty() ? null : new AlarmGate(CloudWatch.client(aws), req.alarms(),
                 AlarmGate.InsufficientData.OK);
-        AlarmGate.Reading alarms = gate == null ? null : (AlarmGate.Reading) read.apply(() -> gate.read("alarms"));
+        AlarmGate.Reading alarms = gate == null ? null : startup(run, () -> gate.read("alarms"));
         TaskDefinitionSource source = new TaskDefinitionSource(ecs, req);
 
         var store = run.stateStore(BlueGreenState.class, req.fingerprint());
         var resumed = store.load();
         EcsBlueGreen machine = new EcsBlueGreen(run, req, ecs, elb, route, gate, source, groups);
         if (gate != null && req.pollInterval() == null) {
-            machine.calmPoll = (Duration) read.apply(() -> calmPoll(CloudWatch.client(aws), req.alarms()));
+            machine.calmPoll = startup(run, () -> calmPoll(CloudWatch.client(aws),
+                    req.alarms()));
         }
         Instant now = run.clock().now();
         if (resumed.isPresent()) {
             BlueGreenState saved = resumed.get();
-            TaskDefinition oldTd = (TaskDefinition) read.apply(() -> describe(ecs,
+            TaskDefinition oldTd = startup(run, () -> describe(ecs,
                     services.get(saved.oldColor).taskDefinition()));
             source.prepare(oldTd);
             run.progress().say("resume", "Resuming the deploy of " + source.image() + " to " + saved.newColor
@@ -152,7 +149,7 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
         String standby = other(live);
         Service liveService = services.get(live);
         Service standbyService = services.get(standby);
-        TaskDefinition liveTd = (TaskDefinition) read.apply(() -> describe(ecs, liveService.taskDefinition()));
+        TaskDefinition liveTd = startup(run, () -> describe(ecs, liveService.taskDefinition()));
         source.prepare(liveTd);
         int desired = req.desiredCount() != null ? req.desiredCount() : Math.max(1, liveService.desiredCount());
         run.record().before("traffic", Map.of("blue", weights.blue(), "green", weights.green()));
@@ -184,7 +181,7 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
                 return machine.result(s);
             }
         }
-        TaskDefinition standbyTd = (TaskDefinition) read.apply(() -> describe(ecs,
+        TaskDefinition standbyTd = startup(run, () -> describe(ecs,
                 standbyService.taskDefinition()));
         if (source.matches(standbyTd) && !req.force()) {
             s.taskDefinitionArn = standbyTd.taskDefinitionArn();
@@ -206,7 +203,7 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
         } else {
             s.phase = source.needsRegistration() ? Phase.REGISTER : Phase.UPDATE;
             if (!source.needsRegistration()) {
-                s.taskDefinitionArn = ((TaskDefinition) read.apply(source::findRegistered)).taskDefinitionArn();
+                s.taskDefinitionArn = startup(run, source::findRegistered).taskDefinitionArn();
             }
         }
         s.deadline = now.plus(req.stableTimeout());
@@ -215,6 +212,12 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
             return TaskDefinitionDiff.between(liveTd, source.newDefinition()).addTo(machine.plan(s), run.progress());
         }
         return machine.result(run.runner().run(machine, s, store));
+    }
+
+    /** A read before the first tick, under the same transient-failure policy as every tick. */
+    private static <T> T startup(StepRun run, java.util.function.Supplier<T> read) {
+        return RetryPolicy.call(read, run.clock(), run.abort(),
+                m -> run.progress().say("aws", "AWS call failed at start-up: " + m));
     }
 
     /**
@@ -431,16 +434,16 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
     /** Registers once: the ARN is persisted before anything else happens; a resumed run finds it instead. */
     private Tick<BlueGreenState> register(BlueGreenState s) {
         BlueGreenState n = s.to(Phase.UPDATE, now());
-        TaskDefinition found = source.findRegistered();
-        if (found != null) {
-            n.taskDefinitionArn = found.taskDefinitionArn();
-            run.progress().say("registered", "Task definition " + TaskDefinitionSource.shortName(n.taskDefinitionArn)
-                    + " already registered with " + source.image() + ": reusing it");
+        var r = source.register();
+        n.taskDefinitionArn = r.value().taskDefinitionArn();
+        String name = TaskDefinitionSource.shortName(n.taskDefinitionArn);
+        if (!r.created()) {
+            run.progress().say("registered", "Task definition " + name + " already registered with " + source.image()
+                    + " (content tag " + ContentTag.KEY + "): reusing it");
         } else {
-            TaskDefinition td = source.register();
-            n.taskDefinitionArn = td.taskDefinitionArn();
-            run.progress().action("RegisterTaskDefinition", n.taskDefinitionArn, "Registered "
-                    + TaskDefinitionSource.shortName(n.taskDefinitionArn) + " (" + source.image() + ")");
+            run.progress().action("RegisterTaskDefinition", n.taskDefinitionArn, "Registered " + name + " ("
+                    + source.image() + ")" + (r.foundAfterFailure() ? "; its answer was lost, the revision was "
+                    + "found by its content tag" : ""));
         }
         return Tick.wakeAt(n, now());
     }

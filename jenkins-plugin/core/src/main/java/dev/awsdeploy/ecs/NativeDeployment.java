@@ -395,15 +395,16 @@ public final class NativeDeployment implements StepMachine<NativeState> {
     private Tick<NativeState> register(NativeState s) {
         NativeState n = s.copy();
         n.phase = Phase.UPDATE;
-        TaskDefinition found = source.findRegistered();
-        if (found != null) {
-            n.taskDefinitionArn = found.taskDefinitionArn();
-            run.progress().say("registered", "Task definition " + TaskDefinitionSource.shortName(n.taskDefinitionArn)
-                    + " already registered with " + source.image() + ": reusing it");
+        var r = source.register();
+        n.taskDefinitionArn = r.value().taskDefinitionArn();
+        String name = TaskDefinitionSource.shortName(n.taskDefinitionArn);
+        if (!r.created()) {
+            run.progress().say("registered", "Task definition " + name + " already registered with "
+                    + source.image() + " (content tag " + ContentTag.KEY + "): reusing it");
         } else {
-            n.taskDefinitionArn = source.register().taskDefinitionArn();
-            run.progress().action("RegisterTaskDefinition", n.taskDefinitionArn, "Registered "
-                    + TaskDefinitionSource.shortName(n.taskDefinitionArn) + " (" + source.image() + ")");
+            run.progress().action("RegisterTaskDefinition", n.taskDefinitionArn, "Registered " + name + " ("
+                    + source.image() + ")" + (r.foundAfterFailure() ? "; its answer was lost, the revision was "
+                    + "found by its content tag" : ""));
         }
         return Tick.wakeAt(n, now());
     }

@@ -25,6 +25,9 @@ public final class TaskDefinitionSource {
     /** The named existing task definition (taskDefinition: family:revision or ARN). */
     private TaskDefinition existing;
     private String container;
+    /** The content tag of the registration (see {@link ContentTag}), and the registration before it was added. */
+    private String contentHash;
+    private RegisterTaskDefinitionRequest untagged;
 
     public TaskDefinitionSource(EcsClient ecs, BlueGreenRequest req) {
         this.ecs = ecs;
@@ -40,6 +43,11 @@ public final class TaskDefinitionSource {
             registration = req.taskDefinitionFile();
         } else {
             existing = describe(req.taskDefinition(), "taskDefinition");
+        }
+        if (registration != null) {
+            untagged = registration;
+            contentHash = ContentTag.of(registration);
+            registration = ContentTag.tagged(registration, contentHash);
         }
     }
 
@@ -132,30 +140,30 @@ public final class TaskDefinitionSource {
     }
 
     /**
-     * A revision of the family that already is the requested version and is ACTIVE — the latest one, which is
-     * what a deploy interrupted right after registering left behind — or null.
+     * The family's latest ACTIVE revision when it carries this deploy's content tag — what an attempt whose answer
+     * was lost, or a deploy interrupted right after registering, left behind — or null.
      */
     public TaskDefinition findRegistered() {
         if (existing != null) {
             return existing;
         }
-        TaskDefinition td;
-        try {
-            // The family alone names its latest ACTIVE revision.
-            td = ecs.describeTaskDefinition(b -> b.taskDefinition(family())).taskDefinition();
-        } catch (ClientException e) {
-            return null;
-        }
-        return matches(td) ? td : null;
+        return ContentTag.latest(ecs, family(), contentHash).orElse(null);
     }
 
-    /** The new version as a model: the registration to make, or the named existing task definition. */
+    /** The new version as a model: the registration to make (without the content tag), or the named one. */
     public software.amazon.awssdk.core.SdkPojo newDefinition() {
-        return existing != null ? existing : registration;
+        return existing != null ? existing : untagged;
     }
 
-    public TaskDefinition register() {
-        return ecs.registerTaskDefinition(registration).taskDefinition();
+    /**
+     * Registers the revision once: a revision with this content tag is reused; the call is sent without the SDK's
+     * retries and, when it fails or its answer is lost, looked for again before the failure counts.
+     */
+    public dev.awsdeploy.aws.CreatingCall.Outcome<TaskDefinition> register() {
+        RegisterTaskDefinitionRequest once = registration.toBuilder()
+                .overrideConfiguration(o -> o.addPlugin(dev.awsdeploy.aws.CreatingCall.ONCE)).build();
+        return dev.awsdeploy.aws.CreatingCall.run(() -> java.util.Optional.ofNullable(findRegistered()),
+                () -> ecs.registerTaskDefinition(once).taskDefinition());
     }
 
     public boolean needsRegistration() {

@@ -11,6 +11,11 @@ public interface RunSession extends AutoCloseable {
     /** The API calls made so far, by operation. */
     Map<String, Integer> callsByOperation();
 
+    /** The HTTP attempts behind those calls (retries included), by operation. */
+    default Map<String, Integer> attemptsByOperation() {
+        return Map.of();
+    }
+
     @Override
     void close();
 }

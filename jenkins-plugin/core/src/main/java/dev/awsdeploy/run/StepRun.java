@@ -85,6 +85,8 @@ public final class StepRun implements AutoCloseable {
         Map<String, Object> fields = new LinkedHashMap<>(result.fields());
         if (!calls.isEmpty()) {
             fields.put("apiCalls", calls);
+            // HTTP attempts behind the calls (retries included): what throttling and outages cost.
+            fields.put("apiAttempts", session.attemptsByOperation());
         }
         StepResult complete = StepResult.of(result.outcome(), result.status(), result.summary(), fields);
         record.finish(clock.now(), result.outcome(), calls, complete.toMap());

@@ -52,7 +52,8 @@ class AlarmFaultsTest {
         assertEquals(1, r.exit(), r.toString());
         assertTrue(r.err().contains("CloudWatch"), r.err());
         assertTrue(r.err().contains("500"), r.err());
-        assertTrue(r.err().contains("Attempt Count: 4"), r.err());
+        assertTrue(r.err().contains("CloudWatch PutMetricAlarm at 127.0.0.1 failed after 4 attempts over "), r.err());
+        assertTrue(r.err().contains("; nothing was changed"), r.err());
         front.wiremock().verify(4, postRequestedFor(anyUrl()).withRequestBody(containing("Action=PutMetricAlarm")));
         assertNull(AlarmPutTest.alarm(moto.url(), "HighErrorRate"));
     }

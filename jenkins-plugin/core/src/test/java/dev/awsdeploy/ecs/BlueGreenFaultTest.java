@@ -89,6 +89,69 @@ class BlueGreenFaultTest extends BlueGreenTestBase {
         assertEquals(new Weights(0, 100), world.weights());
         assertTrue(r.err().contains("AWS call failed during STANDBY (2 in a row)"), r.err());
         assertTrue(r.err().contains("AWS call failed during BAKE (1 in a row)"), r.err());
+        // The result counts the HTTP attempts behind the calls: what the throttling cost.
+        var calls = json(r).path("apiCalls");
+        var attempts = json(r).path("apiAttempts");
+        System.out.println("throttled run: calls " + calls + " attempts " + attempts);
+        // 6 throttled DescribeServices attempts = 2 calls of 3 attempts; 3 throttled DescribeAlarms = 1 call.
+        assertEquals(calls.path("Ecs.DescribeServices").asInt() + 4, attempts.path("Ecs.DescribeServices").asInt(),
+                "2 retries in each of 2 throttled DescribeServices calls");
+        assertEquals(calls.path("CloudWatch.DescribeAlarms").asInt() + 2,
+                attempts.path("CloudWatch.DescribeAlarms").asInt(), "2 retries in the throttled DescribeAlarms");
+        assertTrue(r.err().contains("Ecs DescribeServices at 127.0.0.1 failed after 3 attempts over "), r.err());
+    }
+
+    @Test
+    void startUpReadsFollowTheSamePolicy() {
+        // The first two GetCallerIdentity and DescribeServices calls are throttled on all their SDK attempts.
+        failCalls("GetCallerIdentity", 1, 6, AwsFront.queryError(400, "Throttling", "Rate exceeded"));
+        throttle("DescribeServices", 1, 6, false);
+
+        Cli.Run r = deploy("--image", BlueGreenWorld.V2, "--bake-time", "0s");
+
+        assertEquals(0, r.exit(), r.toString());
+        assertTrue(r.err().contains("AWS call failed at start-up: Sts GetCallerIdentity at 127.0.0.1 failed after 3 "
+                + "attempts"), r.err());
+        assertTrue(r.err().contains("AWS call failed at start-up: Ecs DescribeServices"), r.err());
+        assertEquals(new Weights(0, 100), world.weights());
+    }
+
+    @Test
+    void whenTrafficCannotBePutBackTheRunSaysWhatIsLiveAndWhatToRun() {
+        // ModifyRule 1 (100 % green, AllAtOnce) works; every later one (the rollback) answers 500.
+        failCalls("ModifyRule", 2, 100, AwsFront.queryError(500, "InternalFailure", "try later"));
+        clock.at(Duration.ofMinutes(1), () -> moto.setAlarmState(BlueGreenWorld.REGION, "HighErrorRate", "ALARM"));
+
+        Cli.Run r = deploy("--image", BlueGreenWorld.V2, "--alarms", "HighErrorRate", "--bake-time", "5m");
+
+        assertEquals(1, r.exit(), r.toString());
+        var j = json(r);
+        assertEquals("traffic-not-restored", j.path("status").asText(), j.toString());
+        assertEquals("blue 0 %, green 100 %", j.path("traffic").asText(), j.toString());
+        String reason = j.path("reason").asText();
+        assertTrue(reason.contains("traffic could not be put back on blue"), reason);
+        assertTrue(reason.contains("Live now: blue 0 %, green 100 %"), reason);
+        assertTrue(reason.contains("Put it back with: aws elbv2 modify-rule --rule-arn " + world.rule), reason);
+        assertTrue(!r.all().contains("traffic was not moved"), r.toString());
+        assertEquals(new Weights(0, 100), world.weights());
+    }
+
+    @Test
+    void anEndpointThatRefusesConnectionsAtStartUpIsNamedWithTheCallAndNothingChanged() throws IOException {
+        int closed;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort();
+        }
+        cli.env("AWS_ENDPOINT_URL_ECS", "http://127.0.0.1:" + closed);
+
+        Cli.Run r = deploy("--image", BlueGreenWorld.V2);
+
+        assertEquals(1, r.exit(), r.toString());
+        String message = json(r).path("message").asText();
+        assertTrue(message.matches("Ecs DescribeServices at 127\\.0\\.0\\.1 failed after 3 attempts over [0-9.]+ s: "
+                + ".*Connection refused.*; nothing was changed"), message);
+        assertTrue(r.err().contains("AWS call failed at start-up: Ecs DescribeServices at 127.0.0.1"), r.err());
+        assertEquals(List.of(), mutating());
     }
 
     @Test
@@ -118,7 +181,8 @@ class BlueGreenFaultTest extends BlueGreenTestBase {
 
         assertEquals(0, r.exit(), r.toString());
         assertEquals(new Weights(0, 100), world.weights());
-        assertTrue(r.err().contains("AWS call failed during SHIFT (1 in a row): ElasticLoadBalancingV2 answered 500 InternalFailure"),
+        assertTrue(r.err().contains("AWS call failed during SHIFT (1 in a row): ElasticLoadBalancingV2 ModifyRule at "
+                + "127.0.0.1 failed after 3 attempts"),
                 r.err());
         assertEquals(List.of("RegisterTaskDefinition", "UpdateService", "ModifyRule", "ModifyRule"), mutating());
     }

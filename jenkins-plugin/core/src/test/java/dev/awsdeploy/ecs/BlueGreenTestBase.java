@@ -8,6 +8,7 @@ import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import dev.awsdeploy.run.Json;
+import dev.awsdeploy.testing.AwsFront;
 import dev.awsdeploy.testing.Cli;
 import dev.awsdeploy.testing.EcsRolloutFront;
 import dev.awsdeploy.testing.FakeClock;
@@ -49,7 +50,8 @@ abstract class BlueGreenTestBase {
     @BeforeEach
     void given() {
         rollouts.reset();
-        faults = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort().containerThreads(20));
+        faults = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort().containerThreads(20)
+                .extensions(new AwsFront.LoseAnswer()));
         faults.start();
         faults.stubFor(any(anyUrl()).atPriority(100).willReturn(aResponse().proxiedFrom(rollouts.url())));
         world = BlueGreenWorld.standard(moto.url());
@@ -77,6 +79,11 @@ abstract class BlueGreenTestBase {
         } catch (Exception e) {
             throw new AssertionError("stdout is not JSON: " + r, e);
         }
+    }
+
+    /** The {@code occurrence}th HTTP attempt of {@code op} is applied by AWS, and then its answer is lost. */
+    void loseAnswer(String op, int occurrence, AwsFront.Loss loss) {
+        AwsFront.loseAnswer(faults, rollouts.url(), op, occurrence, loss);
     }
 
     List<String> mutating() {

@@ -174,7 +174,7 @@ public final class BlueGreenWorld implements AutoCloseable {
         return taskDefinition(service(serviceName).taskDefinition()).containerDefinitions().get(0).image();
     }
 
-    int revisions() {
+    public int revisions() {
         return ecs.listTaskDefinitions(b -> b.familyPrefix("myapp")).taskDefinitionArns().size();
     }
 

@@ -33,10 +33,70 @@ public final class AwsFront implements BeforeEachCallback, AfterEachCallback {
         this.moto = moto;
     }
 
+    /** How an applied change loses its answer: AWS did it, the caller hears a 500 or nothing at all. */
+    public enum Loss { HTTP_500, DROPPED }
+
+    /**
+     * The WireMock extension behind {@link #loseAnswer}: the request went on to AWS (and was applied), and then
+     * the answer is replaced by a 500 or by a dropped connection. Add it to a server's options.
+     */
+    public static final class LoseAnswer implements com.github.tomakehurst.wiremock.extension.ResponseTransformerV2 {
+        public static final String NAME = "lose-answer";
+
+        @Override
+        public com.github.tomakehurst.wiremock.http.Response transform(
+                com.github.tomakehurst.wiremock.http.Response response,
+                com.github.tomakehurst.wiremock.stubbing.ServeEvent event) {
+            var params = event.getTransformerParameters();
+            Loss how = Loss.valueOf(String.valueOf(params.getOrDefault("loss", Loss.HTTP_500.name())));
+            var b = com.github.tomakehurst.wiremock.http.Response.Builder.like(response);
+            if (how == Loss.DROPPED) {
+                return b.fault(Fault.EMPTY_RESPONSE).build();
+            }
+            return b.status(500).headers(new com.github.tomakehurst.wiremock.http.HttpHeaders(
+                    com.github.tomakehurst.wiremock.http.HttpHeader.httpHeader("Content-Type", "text/plain")))
+                    .body("internal error after the change was made").build();
+        }
+
+        @Override
+        public boolean applyGlobally() {
+            return false;
+        }
+
+        @Override
+        public String getName() {
+            return NAME;
+        }
+    }
+
+    /**
+     * The {@code occurrence}th call of {@code op} (1-based, counting HTTP attempts) goes on to {@code upstream} and
+     * is applied there; its answer is then lost ({@code loss}). Calls before and after reach upstream normally.
+     * The server must have been built with {@link LoseAnswer}.
+     */
+    public static void loseAnswer(WireMockServer server, String upstream, String op, int occurrence, Loss loss) {
+        String scenario = "lose-" + op;
+        for (int i = 1; i <= occurrence; i++) {
+            String state = i == 1 ? Scenario.STARTED : op + "-" + i;
+            ResponseDefinitionBuilder answer = aResponse().proxiedFrom(upstream);
+            if (i == occurrence) {
+                answer = answer.withTransformers(LoseAnswer.NAME).withTransformerParameter("loss", loss.name());
+            }
+            server.stubFor(operation(op).inScenario(scenario).whenScenarioStateIs(state)
+                    .willSetStateTo(op + "-" + (i + 1)).atPriority(1).willReturn(answer));
+        }
+    }
+
+    /** {@link #loseAnswer} on this front, in front of moto. */
+    public void loseAnswer(String op, int occurrence, Loss loss) {
+        loseAnswer(server, moto.url(), op, occurrence, loss);
+    }
+
     @Override
     public void beforeEach(ExtensionContext context) {
         server = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort()
-                .containerThreads(20).extensions(new AnswerRewrites.LostAnswer(), new AnswerRewrites.EpochTimestamps()));
+                .containerThreads(20).extensions(new LoseAnswer(), new AnswerRewrites.LostAnswer(),
+                        new AnswerRewrites.EpochTimestamps()));
         server.start();
         server.stubFor(any(anyUrl()).atPriority(PROXY_PRIORITY).willReturn(aResponse().proxiedFrom(moto.url())));
     }

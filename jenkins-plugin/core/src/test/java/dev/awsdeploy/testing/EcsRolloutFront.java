@@ -49,6 +49,7 @@ public final class EcsRolloutFront implements AutoCloseable {
     private final Map<String, String> serviceOfGroup = new ConcurrentHashMap<>();
     private final Map<String, Ending> nextEnding = new ConcurrentHashMap<>();
     private final Map<String, Integer> unhealthy = new ConcurrentHashMap<>();
+    private final Map<String, Long> holdAnswer = new ConcurrentHashMap<>();
     private final AtomicInteger deploymentIds = new AtomicInteger(1000);
     private volatile int looksToComplete;
 
@@ -113,8 +114,18 @@ public final class EcsRolloutFront implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Requests of {@code op} reach moto (and are applied) at once, but their answer is held back for
+     * {@code millis}: the window in which a process can be killed after the change and before the answer.
+     */
+    public EcsRolloutFront holdAnswer(String op, long millis) {
+        holdAnswer.put(op, millis);
+        return this;
+    }
+
     /** Forgets every service (call between tests, after moto's reset). */
     public void reset() {
+        holdAnswer.clear();
         services.clear();
         serviceOfGroup.clear();
         nextEnding.clear();
@@ -141,6 +152,11 @@ public final class EcsRolloutFront implements AutoCloseable {
                 }
             }
             HttpResponse<byte[]> r = proxy.forward(ex, body);
+            String op = target != null ? target.substring(target.lastIndexOf('.') + 1) : form.get("Action");
+            Long hold = op == null ? null : holdAnswer.get(op);
+            if (hold != null) {
+                Thread.sleep(hold);
+            }
             byte[] out = r.body();
             if (target != null && target.endsWith(".DescribeServices") && r.statusCode() == 200) {
                 out = describeServices(out);
@@ -160,7 +176,8 @@ public final class EcsRolloutFront implements AutoCloseable {
         reply(ex, status, type, body.getBytes(StandardCharsets.UTF_8));
     }
 
-    private static Map<String, String> form(String body) {
+    /** A Query-protocol body (Action=…&amp;Name=value) as a map. */
+    public static Map<String, String> form(String body) {
         return MotoForwarder.form(body);
     }
 

@@ -19,7 +19,6 @@ import java.util.Map;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkException;
 
 /**
@@ -70,7 +69,7 @@ final class Engine {
             } catch (BadInputException e) {
                 return EngineReport.badInput(secrets.redact(e.getMessage()));
             } catch (StepFailedException | SdkException e) {
-                String why = secrets.redact(describe(e));
+                String why = secrets.redact(dev.awsdeploy.aws.AwsFailure.report(e, run.record()));
                 result = run.finish(StepResult.of(Outcome.ERROR, "error", why, Map.of("message", why)));
             }
             return new EngineReport(result.outcome().name(), secrets.redact(result.summary()),
@@ -84,15 +83,5 @@ final class Engine {
             clean.setStackTrace(e.getStackTrace());
             throw clean;
         }
-    }
-
-    /** A one-line account of an AWS failure: service, status, AWS's error code and words. */
-    static String describe(Exception e) {
-        if (e instanceof AwsServiceException a && a.awsErrorDetails() != null) {
-            var det = a.awsErrorDetails();
-            return det.serviceName() + " answered " + a.statusCode() + " " + det.errorCode() + ": "
-                    + det.errorMessage();
-        }
-        return e.getMessage();
     }
 }

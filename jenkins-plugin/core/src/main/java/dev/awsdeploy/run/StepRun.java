@@ -48,6 +48,15 @@ public final class StepRun implements AutoCloseable {
      * as bad input; the caller identity is read and told once.
      */
     public AwsContext aws(Params p) {
+        return aws(p, true);
+    }
+
+    /**
+     * As {@link #aws(Params)}; with {@code readIdentity} false no STS call is made, and the step tells who it acts
+     * as itself with {@link #identify(Map, String)} once it knows (ecrPush: the registry's account, from the ECR
+     * authorization token it needs anyway).
+     */
+    public AwsContext aws(Params p, boolean readIdentity) {
         if (aws == null) {
             String region = p.string("region");
             String roleArn = p.string("roleArn");
@@ -64,13 +73,20 @@ public final class StepRun implements AutoCloseable {
                 b.credentials(credentials);
             }
             aws = b.build();
-            Map<String, Object> who = new LinkedHashMap<>(aws.identity());
-            who.put("region", aws.region().id());
-            record.identity(who);
-            progress.say("identity", "AWS account " + who.get("account") + " as " + who.get("arn") + " in "
-                    + aws.region().id(), who);
+            if (readIdentity) {
+                Map<String, Object> who = new LinkedHashMap<>(aws.identity());
+                identify(who, "AWS account " + who.get("account") + " as " + who.get("arn"));
+            }
         }
         return aws;
+    }
+
+    /** Records who the run acts as and tells it once ({@code said}: e.g. "AWS account 123456789012 as ARN"). */
+    public void identify(Map<String, Object> identity, String said) {
+        Map<String, Object> who = new LinkedHashMap<>(identity);
+        who.put("region", aws.region().id());
+        record.identity(who);
+        progress.say("identity", said + " in " + aws.region().id(), who);
     }
 
     /** Reads dryRun once the step has declared its parameters. */

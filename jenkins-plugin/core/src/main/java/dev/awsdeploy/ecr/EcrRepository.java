@@ -1,0 +1,119 @@
+package dev.awsdeploy.ecr;
+
+import dev.awsdeploy.aws.AwsContext;
+import dev.awsdeploy.run.Progress;
+import dev.awsdeploy.run.StepClock;
+import dev.awsdeploy.run.StepFailedException;
+import java.time.Duration;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.exception.SdkServiceException;
+import software.amazon.awssdk.services.ecr.EcrClient;
+import software.amazon.awssdk.services.ecr.model.CreateRepositoryRequest;
+import software.amazon.awssdk.services.ecr.model.Repository;
+import software.amazon.awssdk.services.ecr.model.RepositoryAlreadyExistsException;
+import software.amazon.awssdk.services.ecr.model.RepositoryNotFoundException;
+
+/**
+ * Reading and creating the ECR repository. CreateRepository is never retried blindly: it is sent by a client without
+ * SDK retries, and after an attempt that failed or went unanswered the repository is looked up first — an attempt
+ * that was applied although its answer was lost has created it, and that repository is used.
+ */
+final class EcrRepository {
+    static final int CREATE_ATTEMPTS = 4;
+    private static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
+
+    private EcrRepository() {
+    }
+
+    static Repository describe(EcrClient ecr, String name, String registryId) {
+        try {
+            return ecr.describeRepositories(r -> {
+                r.repositoryNames(name);
+                if (registryId != null) {
+                    r.registryId(registryId);
+                }
+            }).repositories().stream().findFirst().orElse(null);
+        } catch (RepositoryNotFoundException e) {
+            return null;
+        }
+    }
+
+    static Repository create(AwsContext aws, EcrPush.Request req, Progress progress, StepClock clock) {
+        CreateRepositoryRequest.Builder b = CreateRepositoryRequest.builder().repositoryName(req.repository())
+                .imageTagMutability(req.tagMutability())
+                .imageScanningConfiguration(s -> s.scanOnPush(req.scanOnPush()))
+                .encryptionConfiguration(e -> {
+                    e.encryptionType(req.encryption());
+                    if (req.kmsKey() != null) {
+                        e.kmsKey(req.kmsKey());
+                    }
+                });
+        if (req.registryId() != null) {
+            b.registryId(req.registryId());
+        }
+        CreateRepositoryRequest request = b.build();
+        EcrClient ecr = aws.client(EcrClient.class, EcrClient::builder, "ECR");
+        Duration backoff = FIRST_BACKOFF;
+        RuntimeException last = null;
+        try (EcrClient once = aws.configure(EcrClient.builder(), "ECR").overrideConfiguration(aws.overrides()
+                .toBuilder().retryStrategy(AwsRetryStrategy.doNotRetry()).build()).build()) {
+            for (int attempt = 1; attempt <= CREATE_ATTEMPTS; attempt++) {
+                if (attempt > 1) {
+                    Repository made = describe(ecr, req.repository(), req.registryId());
+                    if (made != null) {
+                        progress.action("CreateRepository", made.repositoryArn(), "Repository " + req.repository()
+                                + " exists after a CreateRepository attempt whose answer was lost (" + describe(last)
+                                + "): using it (" + made.imageTagMutabilityAsString() + " tags)");
+                        return made;
+                    }
+                    sleep(clock, backoff, req.repository());
+                    backoff = backoff.multipliedBy(2);
+                }
+                try {
+                    Repository repo = once.createRepository(request).repository();
+                    progress.action("CreateRepository", repo.repositoryArn(), "Created repository "
+                            + req.repository() + " (" + req.tagMutability() + " tags, scan on push "
+                            + (req.scanOnPush() ? "on" : "off") + ", " + req.encryption() + " encryption)");
+                    return repo;
+                } catch (RepositoryAlreadyExistsException e) {
+                    Repository made = describe(ecr, req.repository(), req.registryId());
+                    if (made == null) {
+                        throw e;
+                    }
+                    progress.action("CreateRepository", made.repositoryArn(), "Repository " + req.repository()
+                            + " was created meanwhile" + (attempt > 1 ? " (by an earlier attempt whose answer was "
+                            + "lost, or by another push)" : " by another push") + ": using it ("
+                            + made.imageTagMutabilityAsString() + " tags)");
+                    return made;
+                } catch (SdkServiceException e) {
+                    if (!(e.statusCode() >= 500 || e.isThrottlingException())) {
+                        throw e;
+                    }
+                    last = e;
+                } catch (SdkClientException e) {
+                    last = e;
+                }
+            }
+        }
+        throw new StepFailedException("ECR CreateRepository of " + req.repository() + " failed " + CREATE_ATTEMPTS
+                + " times (" + describe(last) + "), and the repository does not exist; nothing was pushed. Run the "
+                + "step again, or create the repository first", last);
+    }
+
+    private static String describe(RuntimeException e) {
+        if (e instanceof SdkServiceException s) {
+            return "HTTP " + s.statusCode() + (s.isThrottlingException() ? ", throttled" : "");
+        }
+        return e == null ? "no answer" : e.getClass().getSimpleName();
+    }
+
+    private static void sleep(StepClock clock, Duration d, String repository) {
+        try {
+            clock.sleepUntil(clock.now().plus(d));
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            throw new StepFailedException("interrupted while creating repository " + repository);
+        }
+    }
+}

@@ -96,6 +96,57 @@ public final class Images {
         }
     }
 
+    /**
+     * An OCI image layout holding a multi-platform image, as docker buildx writes one: an image index (its blob
+     * named by index.json under {@code refName}) over one image per platform ({@code os/arch[/variant]} → its layers,
+     * gzipped), each with its own config naming its platform. Returns the index's digest.
+     */
+    public static String ociIndex(Path dir, String refName, java.util.Map<String, byte[][]> platforms) {
+        try {
+            Path blobs = Files.createDirectories(dir.resolve("blobs/sha256"));
+            StringBuilder entries = new StringBuilder();
+            for (java.util.Map.Entry<String, byte[][]> p : platforms.entrySet()) {
+                String[] osArch = p.getKey().split("/");
+                List<String> diffIds = new ArrayList<>();
+                StringBuilder layerJson = new StringBuilder();
+                for (byte[] l : p.getValue()) {
+                    diffIds.add(sha256(l));
+                    byte[] gz = gzip(l);
+                    String d = write(blobs, gz);
+                    layerJson.append(layerJson.length() == 0 ? "" : ",").append("{\"mediaType\":\"application/vnd.oci"
+                            + ".image.layer.v1.tar+gzip\",\"digest\":\"").append(d).append("\",\"size\":")
+                            .append(gz.length).append('}');
+                }
+                byte[] config = ("{\"architecture\":\"" + osArch[1] + "\",\"os\":\"" + osArch[0] + "\""
+                        + (osArch.length > 2 ? ",\"variant\":\"" + osArch[2] + "\"" : "")
+                        + ",\"config\":{\"Cmd\":[\"/data\"]},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\""
+                        + String.join("\",\"", diffIds) + "\"]}}").getBytes(StandardCharsets.UTF_8);
+                String configDigest = write(blobs, config);
+                byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+                        + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\""
+                        + configDigest + "\",\"size\":" + config.length + "},\"layers\":[" + layerJson + "]}")
+                        .getBytes(StandardCharsets.UTF_8);
+                String manifestDigest = write(blobs, manifest);
+                entries.append(entries.length() == 0 ? "" : ",").append("{\"mediaType\":\"application/vnd.oci.image"
+                        + ".manifest.v1+json\",\"digest\":\"").append(manifestDigest).append("\",\"size\":")
+                        .append(manifest.length).append(",\"platform\":{\"architecture\":\"").append(osArch[1])
+                        .append("\",\"os\":\"").append(osArch[0]).append('"')
+                        .append(osArch.length > 2 ? ",\"variant\":\"" + osArch[2] + "\"" : "").append("}}");
+            }
+            byte[] index = ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\","
+                    + "\"manifests\":[" + entries + "]}").getBytes(StandardCharsets.UTF_8);
+            String indexDigest = write(blobs, index);
+            Files.writeString(dir.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
+            Files.writeString(dir.resolve("index.json"), "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":"
+                    + "\"application/vnd.oci.image.index.v1+json\",\"digest\":\"" + indexDigest + "\",\"size\":"
+                    + index.length + ",\"annotations\":{\"org.opencontainers.image.ref.name\":\"" + refName
+                    + "\"}}]}");
+            return indexDigest;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** The digest of the only manifest of an OCI layout. */
     public static String ociManifestDigest(Path dir) throws IOException {
         String index = Files.readString(dir.resolve("index.json"));

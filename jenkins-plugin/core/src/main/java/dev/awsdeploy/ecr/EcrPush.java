@@ -644,8 +644,10 @@ public final class EcrPush {
                     LayerGzip.Result r = LayerGzip.compress(l, spool);
                     if (!r.digest().equals(hit.digest()) || r.size() != hit.size()) {
                         forget.run();
-                        throw new IOException("layer " + l.name() + " compressed to " + r.digest() + ", not to the "
-                                + hit.digest() + " the layer cache recorded; the cache entry is ignored from now on");
+                        // not an IOException: the registry call must not retry what no retry mends
+                        throw new StepFailedException("layer " + l.name() + " compressed to " + r.digest()
+                                + ", not to the " + hit.digest() + " the layer cache recorded; nothing was tagged and "
+                                + "the entry is deleted: run the push again");
                     }
                     held[0] = spool;
                 }

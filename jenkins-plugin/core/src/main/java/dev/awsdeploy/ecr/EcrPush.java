@@ -129,10 +129,8 @@ public final class EcrPush {
             LayerCache cache = LayerCache.from(run.env());
             Future<Prepared> prepared = coordinator.submit(() -> prepare(image, folder, pool, run.progress(), spools,
                     cache));
-            Thread warm = new Thread(() -> {
-                warmUpEcrClient();
-                EcrRegistry.warmUp();
-            }, "ecr-push-warm-up");
+            // The registry's HTTP stack starts while AWS answers (the ECR client is built by this thread at once).
+            Thread warm = new Thread(EcrRegistry::warmUp, "ecr-push-warm-up");
             warm.setDaemon(true);
             warm.start();
             return push(run, p, req.withTags(tags), image, prepared, started);
@@ -815,24 +813,6 @@ public final class EcrPush {
         private String rate(long bytes) {
             double s = Math.max(1e-3, (System.nanoTime() - start) / 1e9);
             return String.format(Locale.ROOT, "%.1f MB/s", bytes / 1e6 / s);
-        }
-    }
-
-    /**
-     * Loads the ECR client's classes (JSON protocol, endpoint rules, models) without any call, on a background
-     * thread while the STS client starts: the ECR calls then answer sooner.
-     */
-    private static void warmUpEcrClient() {
-        try (EcrClient c = EcrClient.builder().region(software.amazon.awssdk.regions.Region.US_EAST_1)
-                .credentialsProvider(software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider.create())
-                .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create()).build()) {
-            software.amazon.awssdk.services.ecr.model.DescribeRepositoriesRequest.builder().repositoryNames("warm-up")
-                    .build();
-            software.amazon.awssdk.services.ecr.model.GetAuthorizationTokenRequest.builder().build();
-            software.amazon.awssdk.services.ecr.model.CreateRepositoryRequest.builder().repositoryName("warm-up")
-                    .build();
-        } catch (RuntimeException e) {
-            // only an optimisation
         }
     }
 

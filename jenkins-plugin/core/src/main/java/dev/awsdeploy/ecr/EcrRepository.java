@@ -15,8 +15,8 @@ import software.amazon.awssdk.services.ecr.model.RepositoryAlreadyExistsExceptio
 import software.amazon.awssdk.services.ecr.model.RepositoryNotFoundException;
 
 /**
- * Reading and creating the ECR repository. CreateRepository is never retried blindly: it is sent by a client without
- * SDK retries, and after an attempt that failed or went unanswered the repository is looked up first — an attempt
+ * Reading and creating the ECR repository. CreateRepository is never retried blindly: it is sent without the SDK's
+ * retries, and after an attempt that failed or went unanswered the repository is looked up first — an attempt
  * that was applied although its answer was lost has created it, and that repository is used.
  */
 final class EcrRepository {
@@ -52,48 +52,48 @@ final class EcrRepository {
         if (req.registryId() != null) {
             b.registryId(req.registryId());
         }
-        CreateRepositoryRequest request = b.build();
+        // Sent once per attempt: the SDK's own retries are off for this request (a request-level plugin).
+        CreateRepositoryRequest request = b.overrideConfiguration(o -> o.addPlugin(config -> config
+                .overrideConfiguration(config.overrideConfiguration().toBuilder()
+                        .retryStrategy(AwsRetryStrategy.doNotRetry()).build()))).build();
         EcrClient ecr = aws.client(EcrClient.class, EcrClient::builder, "ECR");
         Duration backoff = FIRST_BACKOFF;
         RuntimeException last = null;
-        try (EcrClient once = aws.configure(EcrClient.builder(), "ECR").overrideConfiguration(aws.overrides()
-                .toBuilder().retryStrategy(AwsRetryStrategy.doNotRetry()).build()).build()) {
-            for (int attempt = 1; attempt <= CREATE_ATTEMPTS; attempt++) {
-                if (attempt > 1) {
-                    Repository made = describe(ecr, req.repository(), req.registryId());
-                    if (made != null) {
-                        progress.action("CreateRepository", made.repositoryArn(), "Repository " + req.repository()
-                                + " exists after a CreateRepository attempt whose answer was lost (" + describe(last)
-                                + "): using it (" + made.imageTagMutabilityAsString() + " tags)");
-                        return made;
-                    }
-                    sleep(clock, backoff, req.repository());
-                    backoff = backoff.multipliedBy(2);
-                }
-                try {
-                    Repository repo = once.createRepository(request).repository();
-                    progress.action("CreateRepository", repo.repositoryArn(), "Created repository "
-                            + req.repository() + " (" + req.tagMutability() + " tags, scan on push "
-                            + (req.scanOnPush() ? "on" : "off") + ", " + req.encryption() + " encryption)");
-                    return repo;
-                } catch (RepositoryAlreadyExistsException e) {
-                    Repository made = describe(ecr, req.repository(), req.registryId());
-                    if (made == null) {
-                        throw e;
-                    }
+        for (int attempt = 1; attempt <= CREATE_ATTEMPTS; attempt++) {
+            if (attempt > 1) {
+                Repository made = describe(ecr, req.repository(), req.registryId());
+                if (made != null) {
                     progress.action("CreateRepository", made.repositoryArn(), "Repository " + req.repository()
-                            + " was created meanwhile" + (attempt > 1 ? " (by an earlier attempt whose answer was "
-                            + "lost, or by another push)" : " by another push") + ": using it ("
-                            + made.imageTagMutabilityAsString() + " tags)");
+                            + " exists after a CreateRepository attempt whose answer was lost (" + describe(last)
+                            + "): using it (" + made.imageTagMutabilityAsString() + " tags)");
                     return made;
-                } catch (SdkServiceException e) {
-                    if (!(e.statusCode() >= 500 || e.isThrottlingException())) {
-                        throw e;
-                    }
-                    last = e;
-                } catch (SdkClientException e) {
-                    last = e;
                 }
+                sleep(clock, backoff, req.repository());
+                backoff = backoff.multipliedBy(2);
+            }
+            try {
+                Repository repo = ecr.createRepository(request).repository();
+                progress.action("CreateRepository", repo.repositoryArn(), "Created repository "
+                        + req.repository() + " (" + req.tagMutability() + " tags, scan on push "
+                        + (req.scanOnPush() ? "on" : "off") + ", " + req.encryption() + " encryption)");
+                return repo;
+            } catch (RepositoryAlreadyExistsException e) {
+                Repository made = describe(ecr, req.repository(), req.registryId());
+                if (made == null) {
+                    throw e;
+                }
+                progress.action("CreateRepository", made.repositoryArn(), "Repository " + req.repository()
+                        + " was created meanwhile" + (attempt > 1 ? " (by an earlier attempt whose answer was "
+                        + "lost, or by another push)" : " by another push") + ": using it ("
+                        + made.imageTagMutabilityAsString() + " tags)");
+                return made;
+            } catch (SdkServiceException e) {
+                if (!(e.statusCode() >= 500 || e.isThrottlingException())) {
+                    throw e;
+                }
+                last = e;
+            } catch (SdkClientException e) {
+                last = e;
             }
         }
         throw new StepFailedException("ECR CreateRepository of " + req.repository() + " failed " + CREATE_ATTEMPTS

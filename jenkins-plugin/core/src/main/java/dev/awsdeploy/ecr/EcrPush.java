@@ -112,6 +112,7 @@ public final class EcrPush {
 
     public static StepResult run(Map<String, Object> input, StepRun run) {
         long started = System.nanoTime();
+        Trace.start(run.env());
         Params p = new Params(input, PARAMS);
         Path work = null;
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()));
@@ -123,6 +124,7 @@ public final class EcrPush {
             LocalImage image = openSource(p, req, work, run.env());
             List<String> tags = tags(p, req, image);
             p.check();
+            Trace.mark("input checked, source read");
             run.record().inputs(p.given());
             // Digests (and compression of uncompressed layers) run while AWS is asked about the repository.
             Path folder = work;
@@ -305,12 +307,19 @@ public final class EcrPush {
         Progress progress = run.progress();
         // No STS call: the ECR token (needed anyway) names the registry's account; see identify below.
         AwsContext aws = run.aws(p, false);
+        Trace.mark("AWS context (credentials, region) ready");
         EcrClient ecr = aws.client(EcrClient.class, EcrClient::builder, "ECR");
+        Trace.mark("ECR client built");
         EcrToken token = new EcrToken(ecr, req.registryId(), run.clock(), run.secrets());
         // Both are reads; asking at once saves a round trip.
+        long asked = System.nanoTime();
         java.util.concurrent.CompletableFuture<Void> tokenFetched = java.util.concurrent.CompletableFuture.runAsync(
-                token::ensureFresh);
+                () -> {
+                    token.ensureFresh();
+                    Trace.span("ECR GetAuthorizationToken (concurrent)", asked);
+                });
         Repository repo = EcrRepository.describe(ecr, req.repository(), req.registryId());
+        Trace.span("ECR DescribeRepositories (concurrent)", asked);
         await(tokenFetched);
         String account = identify(run, req, repo, token, aws);
         if (repo == null && !req.create()) {
@@ -346,6 +355,7 @@ public final class EcrPush {
 
         try (EcrRegistry registry = new EcrRegistry(host, plainHttp, req.repository(), token, run.clock(), account)) {
             Prepared ready = await(prepared);
+            Trace.mark("image prepared (digests; compression of uncompressed layers)");
             byte[] manifest = ready.manifest();
             String mediaType = ready.mediaType();
             String digest = sha256(manifest);
@@ -405,9 +415,13 @@ public final class EcrPush {
             }
             boolean created = repo == null;
             if (created) {
+                long t = System.nanoTime();
                 repo = EcrRepository.create(aws, req, progress, run.clock());
+                Trace.span("ECR CreateRepository", t);
             }
+            long t = System.nanoTime();
             Sent sent = upload(registry, ready.blobs(), progress, !created, req.mountFrom());
+            Trace.span("all blobs sent (" + UPLOADS_IN_PARALLEL + " in parallel)", t);
             for (Child c : ready.children()) {
                 registry.pushManifest(c.manifest(), c.mediaType(), c.digest());
             }
@@ -430,6 +444,7 @@ public final class EcrPush {
             }
             run.record().after("tags", after);
             run.record().after("imageUri", imageUri);
+            Trace.mark("pushed");
             fields.putAll(counts(sent, ready.layerCount(), started));
             return StepResult.of(Outcome.SUCCEEDED, "pushed", imageUri + " pushed (" + sent.uploaded() + " of "
                     + ready.layerCount() + " layers uploaded" + (sent.mounted() > 0 ? ", " + sent.mounted()

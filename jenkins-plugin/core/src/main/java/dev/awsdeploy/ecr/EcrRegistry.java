@@ -193,8 +193,11 @@ final class EcrRegistry implements AutoCloseable {
         Duration backoff = FIRST_BACKOFF;
         Exception last = null;
         for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+            long t = System.nanoTime();
             try {
-                return call.apply(client(repo));
+                T result = call.apply(client(repo));
+                Trace.span("registry: " + what, t);
+                return result;
             } catch (RegistryUnauthorizedException e) {
                 if (!refreshed) {
                     refreshed = true;

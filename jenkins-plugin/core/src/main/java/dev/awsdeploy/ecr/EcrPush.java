@@ -32,6 +32,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -129,13 +130,19 @@ public final class EcrPush {
             // Digests (and compression of uncompressed layers) run while AWS is asked about the repository.
             Path folder = work;
             LayerCache cache = LayerCache.from(run.env());
-            Future<Prepared> prepared = coordinator.submit(() -> prepare(image, folder, pool, run.progress(), spools,
-                    cache));
+            CompletableFuture<List<CompletableFuture<Ready>>> early = new CompletableFuture<>();
+            Future<Prepared> prepared = coordinator.submit(() -> {
+                try {
+                    return prepare(image, folder, pool, run.progress(), spools, cache, early);
+                } finally {
+                    early.complete(List.of());
+                }
+            });
             // The registry's HTTP stack starts while AWS answers (the ECR client is built by this thread at once).
             Thread warm = new Thread(EcrRegistry::warmUp, "ecr-push-warm-up");
             warm.setDaemon(true);
             warm.start();
-            return push(run, p, req.withTags(tags), image, prepared, started);
+            return push(run, p, req.withTags(tags), image, prepared, early, started);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {
@@ -303,7 +310,8 @@ public final class EcrPush {
     }
 
     private static StepResult push(StepRun run, Params p, Request req, LocalImage image, Future<Prepared> prepared,
-                                   long started) throws IOException {
+                                   CompletableFuture<List<CompletableFuture<Ready>>> early, long started)
+            throws IOException {
         Progress progress = run.progress();
         // No STS call: the ECR token (needed anyway) names the registry's account; see identify below.
         AwsContext aws = run.aws(p, false);
@@ -353,7 +361,20 @@ public final class EcrPush {
                 + (req.registryUrl() != null ? " through " + endpoint : "") + " as " + String.join(", ", req.tags())
                 + (req.mountFrom().isEmpty() ? "" : ", mounting layers from " + String.join(", ", req.mountFrom())));
 
-        try (EcrRegistry registry = new EcrRegistry(host, plainHttp, req.repository(), token, run.clock(), account)) {
+        try (EcrRegistry registry = new EcrRegistry(host, plainHttp, req.repository(), token, run.clock(), account);
+             Uploader uploader = new Uploader(registry, progress, repo != null, req.mountFrom())) {
+            boolean created = false;
+            if (repo == null && !req.dryRun()) {
+                // A new repository holds no tag to compare with: create it now, and send each layer as soon as it is
+                // compressed, while the others still are.
+                long t = System.nanoTime();
+                repo = EcrRepository.create(aws, req, progress, run.clock());
+                Trace.span("ECR CreateRepository", t);
+                created = true;
+                for (CompletableFuture<Ready> layer : await(early)) {
+                    layer.thenAccept(uploader::send);
+                }
+            }
             Prepared ready = await(prepared);
             Trace.mark("image prepared (digests; compression of uncompressed layers)");
             byte[] manifest = ready.manifest();
@@ -365,7 +386,7 @@ public final class EcrPush {
             List<String> toTag = new ArrayList<>();
             List<String> conflicts = new ArrayList<>();
             for (String tag : req.tags()) {
-                Optional<String> current = repo == null ? Optional.empty() : registry.tagDigest(tag);
+                Optional<String> current = repo == null || created ? Optional.empty() : registry.tagDigest(tag);
                 before.put(tag, current.orElse(null));
                 if (current.isPresent() && current.get().equals(digest)) {
                     continue;
@@ -413,14 +434,11 @@ public final class EcrPush {
                 fields.putAll(counts(Sent.NONE, 0, started));
                 return StepResult.of(Outcome.SUCCEEDED, "would-push", plan, fields);
             }
-            boolean created = repo == null;
-            if (created) {
-                long t = System.nanoTime();
-                repo = EcrRepository.create(aws, req, progress, run.clock());
-                Trace.span("ECR CreateRepository", t);
-            }
             long t = System.nanoTime();
-            Sent sent = upload(registry, ready.blobs(), progress, !created, req.mountFrom());
+            ready.blobs().stream().filter(b -> !isConfig(b)).sorted(Comparator.comparingLong(Ready::size).reversed())
+                    .forEach(uploader::send);
+            ready.blobs().stream().filter(EcrPush::isConfig).forEach(uploader::send);
+            Sent sent = uploader.finish();
             Trace.span("all blobs sent (" + UPLOADS_IN_PARALLEL + " in parallel)", t);
             for (Child c : ready.children()) {
                 registry.pushManifest(c.manifest(), c.mediaType(), c.digest());
@@ -546,7 +564,8 @@ public final class EcrPush {
     }
 
     private static Prepared prepare(LocalImage image, Path work, ExecutorService pool, Progress progress,
-                                    List<Spool> spools, LayerCache cache) throws IOException {
+                                    List<Spool> spools, LayerCache cache,
+                                    CompletableFuture<List<CompletableFuture<Ready>>> early) throws IOException {
         if (image.isIndex()) {
             List<Ready> layers = new ArrayList<>();
             List<Ready> configs = new ArrayList<>();
@@ -563,7 +582,7 @@ public final class EcrPush {
             blobs.addAll(configs);
             return new Prepared(blobs, children, image.manifest(), image.manifestMediaType());
         }
-        List<Ready> layers = prepareLayers(image, work, pool, progress, spools, cache);
+        List<Ready> layers = prepareLayers(image, work, pool, progress, spools, cache, early);
         Ready config = configBlob(image);
         byte[] manifest = manifest(image, layers, config);
         String mediaType = image.manifest() != null ? image.manifestMediaType()
@@ -587,11 +606,12 @@ public final class EcrPush {
      * layer cache knows what this content compresses to — then the layer is compressed only if it must be sent.
      */
     private static List<Ready> prepareLayers(LocalImage image, Path work, ExecutorService pool, Progress progress,
-                                             List<Spool> spools, LayerCache cache) {
+                                             List<Spool> spools, LayerCache cache,
+                                             CompletableFuture<List<CompletableFuture<Ready>>> early) {
         List<LocalImage.Layer> raw = image.layers().stream()
                 .filter(l -> l.compression() == LocalImage.Compression.NONE).toList();
         long t0 = System.nanoTime();
-        List<Future<Ready>> futures = new ArrayList<>();
+        List<CompletableFuture<Ready>> futures = new ArrayList<>();
         boolean docker = image.manifest() == null && !image.layers().stream()
                 .anyMatch(l -> l.compression() == LocalImage.Compression.ZSTD);
         java.util.concurrent.atomic.AtomicInteger fromCache = new java.util.concurrent.atomic.AtomicInteger();
@@ -599,7 +619,8 @@ public final class EcrPush {
         for (int i = 0; i < image.layers().size(); i++) {
             LocalImage.Layer l = image.layers().get(i);
             int n = i;
-            futures.add(pool.submit(() -> {
+            futures.add(CompletableFuture.supplyAsync(() -> {
+              try {
                 if (image.manifest() != null && l.digest() != null) {
                     return asIs(l);
                 }
@@ -624,8 +645,12 @@ public final class EcrPush {
                 }
                 return new Ready(LayerGzip.digest(l.file(), l.offset(), l.size()), l.size(),
                         fileRange(l.file(), l.offset(), l.size()), type, l.name());
-            }));
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            }, pool));
         }
+        early.complete(List.copyOf(futures));
         List<Ready> out = new ArrayList<>();
         for (Future<Ready> f : futures) {
             out.add(await(f));
@@ -709,66 +734,79 @@ public final class EcrPush {
     }
 
     /**
-     * Sends the blobs the registry lacks, in parallel: mounted from the first {@code mountFrom} repository that
-     * holds one (a registry answering the mount with an upload session gets the bytes in it), else uploaded.
+     * Sends the blobs the registry lacks, {@value #UPLOADS_IN_PARALLEL} at a time, each once whoever asks: mounted from
+     * the first {@code mountFrom} repository that holds one (a registry answering the mount with an upload session
+     * gets the bytes in it), else uploaded.
      */
-    private static Sent upload(EcrRegistry registry, List<Ready> blobs, Progress progress, boolean mayHaveBlobs,
-                               List<String> mountFrom) {
-        Map<String, Ready> unique = new LinkedHashMap<>();
-        blobs.forEach(l -> unique.putIfAbsent(l.digest(), l));
-        AtomicLong bytes = new AtomicLong();
-        java.util.concurrent.atomic.AtomicInteger uploaded = new java.util.concurrent.atomic.AtomicInteger();
-        java.util.concurrent.atomic.AtomicInteger mounted = new java.util.concurrent.atomic.AtomicInteger();
-        Map<String, Boolean> unreadable = new java.util.concurrent.ConcurrentHashMap<>();
-        ExecutorService pool = Executors.newFixedThreadPool(UPLOADS_IN_PARALLEL);
-        try {
-            List<Future<?>> futures = new ArrayList<>();
-            for (Ready l : Stream.concat(unique.values().stream().filter(b -> !isConfig(b))
-                    .sorted(Comparator.comparingLong(Ready::size).reversed()),
-                    unique.values().stream().filter(EcrPush::isConfig)).toList()) {
-                futures.add(pool.submit(() -> {
-                    boolean isConfig = isConfig(l);
-                    String label = isConfig ? "config" : "layer " + EcrRegistry.shortDigest(l.digest());
-                    if (mayHaveBlobs && registry.hasBlob(l.digest())) {
-                        if (!isConfig) {
-                            progress.say("progress", "Layer " + EcrRegistry.shortDigest(l.digest()) + " ("
-                                    + mb(l.size()) + ") is already in the repository");
-                        }
-                        return;
-                    }
-                    String from = mountSource(registry, l.digest(), mountFrom, unreadable, progress);
-                    LayerProgress lp = new LayerProgress(progress, label, l.size());
-                    AtomicLong mine = new AtomicLong();
-                    boolean sent = registry.pushBlob(l.digest(), l.size(), l.content(), n -> {
-                        bytes.addAndGet(n);
-                        mine.addAndGet(n);
-                        lp.add(n);
-                    }, from);
-                    if (!sent && from != null) {
-                        if (!isConfig) {
-                            mounted.incrementAndGet();
-                            progress.say("progress", "Layer " + EcrRegistry.shortDigest(l.digest()) + " ("
-                                    + mb(l.size()) + ") mounted from " + from + ", nothing sent");
-                        }
-                        return;
-                    }
-                    if (from != null) {
-                        progress.say("progress", "Registry answered the mount of " + label + " from " + from
-                                + " with an upload session (mounting off, or another encryption): uploaded instead");
-                    }
-                    if (sent && !isConfig) {
-                        uploaded.incrementAndGet();
-                        lp.done();
-                    }
-                }));
-            }
-            for (Future<?> f : futures) {
+    private static final class Uploader implements AutoCloseable {
+        private final EcrRegistry registry;
+        private final Progress progress;
+        private final boolean mayHaveBlobs;
+        private final List<String> mountFrom;
+        private final Map<String, CompletableFuture<Void>> sends = new java.util.concurrent.ConcurrentHashMap<>();
+        private final Map<String, Boolean> unreadable = new java.util.concurrent.ConcurrentHashMap<>();
+        private final ExecutorService pool = Executors.newFixedThreadPool(UPLOADS_IN_PARALLEL);
+        private final AtomicLong bytes = new AtomicLong();
+        private final java.util.concurrent.atomic.AtomicInteger uploaded = new java.util.concurrent.atomic.AtomicInteger();
+        private final java.util.concurrent.atomic.AtomicInteger mounted = new java.util.concurrent.atomic.AtomicInteger();
+
+        Uploader(EcrRegistry registry, Progress progress, boolean mayHaveBlobs, List<String> mountFrom) {
+            this.registry = registry;
+            this.progress = progress;
+            this.mayHaveBlobs = mayHaveBlobs;
+            this.mountFrom = mountFrom;
+        }
+
+        void send(Ready blob) {
+            sends.computeIfAbsent(blob.digest(), d -> CompletableFuture.runAsync(() -> sendOne(blob), pool));
+        }
+
+        /** Waits for every blob asked for; the first failure is the push's. */
+        Sent finish() {
+            for (CompletableFuture<Void> f : List.copyOf(sends.values())) {
                 await(f);
             }
-        } finally {
+            return new Sent(bytes.get(), uploaded.get(), mounted.get());
+        }
+
+        private void sendOne(Ready l) {
+            boolean isConfig = isConfig(l);
+            String label = isConfig ? "config" : "layer " + EcrRegistry.shortDigest(l.digest());
+            if (mayHaveBlobs && registry.hasBlob(l.digest())) {
+                if (!isConfig) {
+                    progress.say("progress", "Layer " + EcrRegistry.shortDigest(l.digest()) + " (" + mb(l.size())
+                            + ") is already in the repository");
+                }
+                return;
+            }
+            String from = mountSource(registry, l.digest(), mountFrom, unreadable, progress);
+            LayerProgress lp = new LayerProgress(progress, label, l.size());
+            boolean sent = registry.pushBlob(l.digest(), l.size(), l.content(), n -> {
+                bytes.addAndGet(n);
+                lp.add(n);
+            }, from);
+            if (!sent && from != null) {
+                if (!isConfig) {
+                    mounted.incrementAndGet();
+                    progress.say("progress", "Layer " + EcrRegistry.shortDigest(l.digest()) + " (" + mb(l.size())
+                            + ") mounted from " + from + ", nothing sent");
+                }
+                return;
+            }
+            if (from != null) {
+                progress.say("progress", "Registry answered the mount of " + label + " from " + from
+                        + " with an upload session (mounting off, or another encryption): uploaded instead");
+            }
+            if (sent && !isConfig) {
+                uploaded.incrementAndGet();
+                lp.done();
+            }
+        }
+
+        @Override
+        public void close() {
             pool.shutdownNow();
         }
-        return new Sent(bytes.get(), uploaded.get(), mounted.get());
     }
 
     /** The first mountFrom repository holding the blob, or null; one that cannot be looked into is said once. */
@@ -839,6 +877,12 @@ public final class EcrPush {
             throw new StepFailedException("interrupted");
         } catch (ExecutionException e) {
             Throwable c = e.getCause();
+            if (c instanceof java.util.concurrent.CompletionException && c.getCause() != null) {
+                c = c.getCause();
+            }
+            if (c instanceof UncheckedIOException u) {
+                c = u.getCause();
+            }
             if (c instanceof RuntimeException r) {
                 throw r;
             }

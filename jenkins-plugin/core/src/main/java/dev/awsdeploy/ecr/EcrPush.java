@@ -155,6 +155,7 @@ public final class EcrPush {
             }
             spools.forEach(Spool::release);
             deleteQuietly(work);
+            Trace.mark("step finished (the CLI then writes the result and the JVM exits)");
         }
     }
 

@@ -69,15 +69,7 @@ public final class Images {
         try {
             Path blobs = Files.createDirectories(dir.resolve("blobs/sha256"));
             List<String> diffIds = new ArrayList<>();
-            StringBuilder layerJson = new StringBuilder();
-            for (byte[] l : layers) {
-                diffIds.add(sha256(l));
-                byte[] gz = gzip(l);
-                String d = write(blobs, gz);
-                layerJson.append(layerJson.length() == 0 ? "" : ",").append("{\"mediaType\":\"application/vnd.oci.image"
-                        + ".layer.v1.tar+gzip\",\"digest\":\"").append(d).append("\",\"size\":").append(gz.length)
-                        .append('}');
-            }
+            String layerJson = gzippedLayers(blobs, layers, diffIds);
             byte[] config = config(diffIds);
             String configDigest = write(blobs, config);
             byte[] manifest = ("{\n  \"schemaVersion\": 2,\n  \"mediaType\": \"application/vnd.oci.image.manifest.v1"
@@ -108,15 +100,7 @@ public final class Images {
             for (java.util.Map.Entry<String, byte[][]> p : platforms.entrySet()) {
                 String[] osArch = p.getKey().split("/");
                 List<String> diffIds = new ArrayList<>();
-                StringBuilder layerJson = new StringBuilder();
-                for (byte[] l : p.getValue()) {
-                    diffIds.add(sha256(l));
-                    byte[] gz = gzip(l);
-                    String d = write(blobs, gz);
-                    layerJson.append(layerJson.length() == 0 ? "" : ",").append("{\"mediaType\":\"application/vnd.oci"
-                            + ".image.layer.v1.tar+gzip\",\"digest\":\"").append(d).append("\",\"size\":")
-                            .append(gz.length).append('}');
-                }
+                String layerJson = gzippedLayers(blobs, p.getValue(), diffIds);
                 byte[] config = ("{\"architecture\":\"" + osArch[1] + "\",\"os\":\"" + osArch[0] + "\""
                         + (osArch.length > 2 ? ",\"variant\":\"" + osArch[2] + "\"" : "")
                         + ",\"config\":{\"Cmd\":[\"/data\"]},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\""
@@ -145,6 +129,20 @@ public final class Images {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Writes each layer gzipped as a blob; adds its diff_id; returns the manifest's layer descriptors. */
+    private static String gzippedLayers(Path blobs, byte[][] layers, List<String> diffIds) throws IOException {
+        StringBuilder layerJson = new StringBuilder();
+        for (byte[] l : layers) {
+            diffIds.add(sha256(l));
+            byte[] gz = gzip(l);
+            String d = write(blobs, gz);
+            layerJson.append(layerJson.length() == 0 ? "" : ",").append("{\"mediaType\":\"application/vnd.oci.image"
+                    + ".layer.v1.tar+gzip\",\"digest\":\"").append(d).append("\",\"size\":").append(gz.length)
+                    .append('}');
+        }
+        return layerJson.toString();
     }
 
     /** The digest of the only manifest of an OCI layout. */

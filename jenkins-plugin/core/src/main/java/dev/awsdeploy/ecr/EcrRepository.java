@@ -1,12 +1,14 @@
 package dev.awsdeploy.ecr;
 
 import dev.awsdeploy.aws.AwsContext;
+import dev.awsdeploy.aws.AwsFailure;
+import dev.awsdeploy.aws.RetryPolicy;
 import dev.awsdeploy.run.Progress;
 import dev.awsdeploy.run.StepClock;
 import dev.awsdeploy.run.StepFailedException;
 import java.time.Duration;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
-import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.exception.SdkServiceException;
 import software.amazon.awssdk.services.ecr.EcrClient;
 import software.amazon.awssdk.services.ecr.model.CreateRepositoryRequest;
@@ -20,8 +22,7 @@ import software.amazon.awssdk.services.ecr.model.RepositoryNotFoundException;
  * that was applied although its answer was lost has created it, and that repository is used.
  */
 final class EcrRepository {
-    static final int CREATE_ATTEMPTS = 4;
-    private static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
+    static final int CREATE_ATTEMPTS = RetryPolicy.MAX_FAILURES;
 
     private EcrRepository() {
     }
@@ -57,7 +58,6 @@ final class EcrRepository {
                 .overrideConfiguration(config.overrideConfiguration().toBuilder()
                         .retryStrategy(AwsRetryStrategy.doNotRetry()).build()))).build();
         EcrClient ecr = aws.client(EcrClient.class, EcrClient::builder, "ECR");
-        Duration backoff = FIRST_BACKOFF;
         RuntimeException last = null;
         for (int attempt = 1; attempt <= CREATE_ATTEMPTS; attempt++) {
             if (attempt > 1) {
@@ -68,8 +68,7 @@ final class EcrRepository {
                             + "): using it (" + made.imageTagMutabilityAsString() + " tags)");
                     return made;
                 }
-                sleep(clock, backoff, req.repository());
-                backoff = backoff.multipliedBy(2);
+                sleep(clock, RetryPolicy.backoff(attempt - 1), req.repository());
             }
             try {
                 Repository repo = ecr.createRepository(request).repository();
@@ -87,18 +86,16 @@ final class EcrRepository {
                         + "lost, or by another push)" : " by another push") + ": using it ("
                         + made.imageTagMutabilityAsString() + " tags)");
                 return made;
-            } catch (SdkServiceException e) {
-                if (!(e.statusCode() >= 500 || e.isThrottlingException())) {
+            } catch (SdkException e) {
+                if (!RetryPolicy.isTransient(e)) {
                     throw e;
                 }
-                last = e;
-            } catch (SdkClientException e) {
                 last = e;
             }
         }
         throw new StepFailedException("ECR CreateRepository of " + req.repository() + " failed " + CREATE_ATTEMPTS
-                + " times (" + describe(last) + "), and the repository does not exist; nothing was pushed. Run the "
-                + "step again, or create the repository first", last);
+                + " times (last: " + AwsFailure.describe(last) + "), and the repository does not exist; nothing was "
+                + "pushed. Run the step again, or create the repository first", last);
     }
 
     private static String describe(RuntimeException e) {

@@ -356,9 +356,12 @@ public final class EcrPush {
         String repoUri = repo != null ? repo.repositoryUri()
                 : URI.create(token.proxyEndpoint()).getHost() + "/" + req.repository();
 
+        List<LocalImage.Layer> distinct = image.isIndex() ? List.copyOf(image.layers().stream().collect(
+                java.util.stream.Collectors.toMap(LocalImage.Layer::digest, l -> l, (a, b) -> a, LinkedHashMap::new))
+                .values()) : image.layers();
         progress.say("plan", "Pushing " + image.description() + " (" + (image.isIndex() ? image.images().size()
-                + " platforms, " : "") + image.layers().size() + " layer" + (image.layers().size() == 1 ? ", " : "s, ")
-                + mb(image.layers().stream().mapToLong(LocalImage.Layer::size).sum()) + ") to " + repoUri
+                + " images, " : "") + distinct.size() + " layer" + (distinct.size() == 1 ? ", " : "s, ")
+                + mb(distinct.stream().mapToLong(LocalImage.Layer::size).sum()) + ") to " + repoUri
                 + (req.registryUrl() != null ? " through " + endpoint : "") + " as " + String.join(", ", req.tags())
                 + (req.mountFrom().isEmpty() ? "" : ", mounting layers from " + String.join(", ", req.mountFrom())));
 
@@ -404,7 +407,8 @@ public final class EcrPush {
             fields.put("tags", req.tags());
             fields.put("repositoryUri", repoUri);
             if (image.isIndex()) {
-                fields.put("platforms", ready.children().stream().map(Child::platform).toList());
+                fields.put("platforms", ready.children().stream().map(Child::platform)
+                        .filter(EcrPush::isPlatform).toList());
             }
             if (!conflicts.isEmpty()) {
                 String msg = "repository " + req.repository() + " has immutable tags, and " + String.join(", ",
@@ -558,6 +562,11 @@ public final class EcrPush {
         int layerCount() {
             return layers().size();
         }
+    }
+
+    /** Not an attestation manifest, which docker buildx lists as {@code unknown/unknown}. */
+    static boolean isPlatform(String platform) {
+        return platform != null && !platform.startsWith("unknown/");
     }
 
     static boolean isConfig(Ready r) {

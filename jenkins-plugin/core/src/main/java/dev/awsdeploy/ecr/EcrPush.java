@@ -315,7 +315,7 @@ public final class EcrPush {
             throws IOException {
         Progress progress = run.progress();
         // No STS call: the ECR token (needed anyway) names the registry's account; see identify below.
-        AwsContext aws = run.aws(p, false);
+        AwsContext aws = AwsContext.forRunWithoutIdentity(run, p);
         Trace.mark("AWS context (credentials, region) ready");
         EcrClient ecr = aws.client(EcrClient.class, EcrClient::builder, "ECR");
         Trace.mark("ECR client built");
@@ -515,18 +515,26 @@ public final class EcrPush {
                 : EcrToken.registryAccount(token.proxyEndpoint());
         if (account == null) {
             Map<String, Object> who = aws.identity();
-            run.identify(who, "AWS account " + who.get("account") + " as " + who.get("arn"));
+            tell(run, aws, who, "AWS account " + who.get("account") + " as " + who.get("arn"));
             return String.valueOf(who.get("account"));
         }
         if (req.registryId() != null) {
-            run.identify(Map.of("registryAccount", account, "from", "registryId"), "Registry of AWS account "
+            tell(run, aws, Map.of("registryAccount", account, "from", "registryId"), "Registry of AWS account "
                     + account + " (registryId; the caller's identity is not read: ecrPush makes no STS call)");
         } else {
-            run.identify(Map.of("account", account, "from", "ECR authorization token"), "AWS account " + account
+            tell(run, aws, Map.of("account", account, "from", "ECR authorization token"), "AWS account " + account
                     + " (the registry the credentials' ECR token is for; the caller's ARN is not read: ecrPush "
                     + "makes no STS call)");
         }
         return account;
+    }
+
+    /** Records who the run acts as, and tells it once. */
+    private static void tell(StepRun run, AwsContext aws, Map<String, Object> identity, String said) {
+        Map<String, Object> who = new LinkedHashMap<>(identity);
+        who.put("region", aws.region().id());
+        run.record().identity(who);
+        run.progress().say("identity", said + " in " + aws.region().id(), who);
     }
 
     /** What the upload did: bytes sent, layers uploaded, layers mounted from another repository. */

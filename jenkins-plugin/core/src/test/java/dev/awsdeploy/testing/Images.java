@@ -77,11 +77,7 @@ public final class Images {
                     + configDigest + "\",\"size\":" + config.length + "},\n  \"layers\": [" + layerJson + "]\n}\n")
                     .getBytes(StandardCharsets.UTF_8);
             String manifestDigest = write(blobs, manifest);
-            Files.writeString(dir.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
-            Files.writeString(dir.resolve("index.json"), "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":"
-                    + "\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"" + manifestDigest + "\",\"size\":"
-                    + manifest.length + ",\"annotations\":{\"org.opencontainers.image.ref.name\":\"" + refName
-                    + "\"}}]}");
+            layoutTop(dir, "application/vnd.oci.image.manifest.v1+json", manifestDigest, manifest.length, refName);
             return dir;
         } catch (IOException e) {
             throw new IllegalStateException(e);
@@ -120,15 +116,20 @@ public final class Images {
             byte[] index = ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\","
                     + "\"manifests\":[" + entries + "]}").getBytes(StandardCharsets.UTF_8);
             String indexDigest = write(blobs, index);
-            Files.writeString(dir.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
-            Files.writeString(dir.resolve("index.json"), "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":"
-                    + "\"application/vnd.oci.image.index.v1+json\",\"digest\":\"" + indexDigest + "\",\"size\":"
-                    + index.length + ",\"annotations\":{\"org.opencontainers.image.ref.name\":\"" + refName
-                    + "\"}}]}");
+            layoutTop(dir, "application/vnd.oci.image.index.v1+json", indexDigest, index.length, refName);
             return indexDigest;
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The layout's oci-layout file and its index.json naming one manifest (or index) under {@code refName}. */
+    private static void layoutTop(Path dir, String mediaType, String digest, int size, String refName)
+            throws IOException {
+        Files.writeString(dir.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
+        Files.writeString(dir.resolve("index.json"), "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\""
+                + mediaType + "\",\"digest\":\"" + digest + "\",\"size\":" + size + ",\"annotations\":{"
+                + "\"org.opencontainers.image.ref.name\":\"" + refName + "\"}}]}");
     }
 
     /** Writes each layer gzipped as a blob; adds its diff_id; returns the manifest's layer descriptors. */

@@ -3,7 +3,8 @@ import groovy.transform.Field
 
 // Parameters exactly as the engine declares them (a test keeps them identical).
 @Field static final List<String> PARAMETERS = ['source', 'repository', 'registryId', 'tags', 'createRepository',
-                                               'scanOnPush', 'tagMutability', 'encryption', 'kmsKey', 'registryUrl']
+                                               'scanOnPush', 'tagMutability', 'encryption', 'kmsKey', 'registryUrl',
+                                               'mountFrom', 'platform']
 
 /**
  * Pushes an image to ECR without a Docker daemon and returns its immutable reference:

@@ -80,6 +80,14 @@ public final class AwsContext implements RunSession {
         return aws;
     }
 
+    /**
+     * As {@link #forRun}, without the STS call: the step tells who it acts as itself (ecrPush names the registry's
+     * account from the ECR authorization token it needs anyway).
+     */
+    public static AwsContext forRunWithoutIdentity(StepRun run, Params p) {
+        return run.session(AwsContext.class, () -> open(run, p));
+    }
+
     private static AwsContext open(StepRun run, Params p) {
         String region = p.string("region");
         String roleArn = p.string("roleArn");

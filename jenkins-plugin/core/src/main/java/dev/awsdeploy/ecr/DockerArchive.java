@@ -80,7 +80,8 @@ final class DockerArchive {
         if (ref != null && !ref.startsWith("@")) {
             tag = tagOf(ref);
         }
-        return new LocalImage("docker-archive " + file, config, layers, tag, null, null);
+        return new LocalImage("docker-archive " + file, config, layers, tag, null, null, Platform.of(configJson),
+                List.of());
     }
 
     private static JsonNode select(JsonNode manifest, String ref) throws SourceException {
@@ -156,7 +157,7 @@ final class DockerArchive {
     }
 
     /** A source that cannot be used: what is wrong and how to fix it. */
-    static final class SourceException extends Exception {
+    static class SourceException extends Exception {
         private static final long serialVersionUID = 1L;
         private final String fix;
 

@@ -32,6 +32,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -39,9 +40,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import software.amazon.awssdk.services.ecr.EcrClient;
-import software.amazon.awssdk.services.ecr.model.CreateRepositoryRequest;
 import software.amazon.awssdk.services.ecr.model.Repository;
-import software.amazon.awssdk.services.ecr.model.RepositoryNotFoundException;
 
 /**
  * {@code ecrPush}: pushes an image that a build produced (docker save archive, OCI layout or the local daemon) to an
@@ -62,7 +61,11 @@ public final class EcrPush {
             Param.string("encryption", "with createRepository: AES256 (default) or KMS"),
             Param.string("kmsKey", "with encryption KMS: key ARN, id or alias (default the AWS managed key)"),
             Param.string("registryUrl", "push to this registry endpoint instead of the token's (VPC endpoint, proxy, "
-                    + "test registry); plain http:// only to a loopback address"));
+                    + "test registry); plain http:// only to a loopback address"),
+            Param.list("mountFrom", "repositories of the same registry to mount layers from instead of uploading "
+                    + "them, e.g. team/base; a layer none of them holds is uploaded"),
+            Param.string("platform", "with a multi-platform source (an image index): push only this platform's "
+                    + "image, e.g. linux/arm64; default every platform, tagged through the index"));
 
     public static final StepDefinition DEFINITION = new StepDefinition("ecrPush", null, "ecr-push",
             "Push an image to ECR without a Docker daemon; unchanged when the tags already point to it", PARAMS,
@@ -80,7 +83,11 @@ public final class EcrPush {
     /** The validated request. */
     record Request(String source, String repository, String registryId, List<String> tags, boolean create,
                    boolean scanOnPush, String tagMutability, String encryption, String kmsKey, URI registryUrl,
-                   boolean dryRun) {
+                   boolean dryRun, List<String> mountFrom, Platform platform) {
+        Request withTags(List<String> t) {
+            return new Request(source, repository, registryId, t, create, scanOnPush, tagMutability, encryption,
+                    kmsKey, registryUrl, dryRun, mountFrom, platform);
+        }
     }
 
     /** A blob ready to send: its digest, size and bytes. */
@@ -106,6 +113,7 @@ public final class EcrPush {
 
     public static StepResult run(Map<String, Object> input, StepRun run) {
         long started = System.nanoTime();
+        Trace.start(run.env());
         Params p = new Params(input, PARAMS);
         Path work = null;
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()));
@@ -117,19 +125,24 @@ public final class EcrPush {
             LocalImage image = openSource(p, req, work, run.env());
             List<String> tags = tags(p, req, image);
             p.check();
+            Trace.mark("input checked, source read");
             run.record().inputs(p.given());
             // Digests (and compression of uncompressed layers) run while AWS is asked about the repository.
             Path folder = work;
-            Future<Prepared> prepared = coordinator.submit(() -> prepare(image, folder, pool, run.progress(), spools));
-            Thread warm = new Thread(() -> {
-                warmUpEcrClient();
-                EcrRegistry.warmUp();
-            }, "ecr-push-warm-up");
+            LayerCache cache = LayerCache.from(run.env());
+            CompletableFuture<List<CompletableFuture<Ready>>> early = new CompletableFuture<>();
+            Future<Prepared> prepared = coordinator.submit(() -> {
+                try {
+                    return prepare(image, folder, pool, run.progress(), spools, cache, early);
+                } finally {
+                    early.complete(List.of());
+                }
+            });
+            // The registry's HTTP stack starts while AWS answers (the ECR client is built by this thread at once).
+            Thread warm = new Thread(EcrRegistry::warmUp, "ecr-push-warm-up");
             warm.setDaemon(true);
             warm.start();
-            return push(run, p, new Request(req.source(), req.repository(), req.registryId(), tags, req.create(),
-                    req.scanOnPush(), req.tagMutability(), req.encryption(), req.kmsKey(), req.registryUrl(),
-                    req.dryRun()), image, prepared, started);
+            return push(run, p, req.withTags(tags), image, prepared, early, started);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {
@@ -142,6 +155,7 @@ public final class EcrPush {
             }
             spools.forEach(Spool::release);
             deleteQuietly(work);
+            Trace.mark("step finished (the CLI then writes the result and the JVM exits)");
         }
     }
 
@@ -186,9 +200,29 @@ public final class EcrPush {
                     "add encryption: 'KMS', or drop kmsKey");
         }
         URI registryUrl = registryUrl(p);
+        List<String> mountFrom = new ArrayList<>(new LinkedHashSet<>(p.list("mountFrom")));
+        for (String m : mountFrom) {
+            if (!m.matches(REPOSITORY_PATTERN)) {
+                p.problem("mountFrom", m, "is not a valid ECR repository name",
+                        "name repositories of the same registry, e.g. team/base");
+            } else if (m.equals(repository)) {
+                p.problem("mountFrom", m, "is the repository pushed to", "name other repositories, or drop it");
+            }
+        }
+        String platformName = p.string("platform");
+        Platform platform = null;
+        if (platformName != null) {
+            if (platformName.matches(Platform.PATTERN)) {
+                platform = Platform.parse(platformName);
+            } else {
+                p.problem("platform", platformName, "is not a platform", "write os/architecture[/variant], e.g. "
+                        + "linux/amd64 or linux/arm64/v8");
+            }
+        }
         boolean dryRun = run.dryRun(p);
         return new Request(source, repository, registryId, List.of(), create, scan, mutability,
-                encryption == null ? "AES256" : encryption, kmsKey, registryUrl, dryRun);
+                encryption == null ? "AES256" : encryption, kmsKey, registryUrl, dryRun, List.copyOf(mountFrom),
+                platform);
     }
 
     private static URI registryUrl(Params p) {
@@ -246,7 +280,11 @@ public final class EcrPush {
             return null;
         }
         try {
-            return ImageSource.open(req.source(), work, env);
+            return ImageSource.open(req.source(), work, env, req.platform());
+        } catch (Platform.PlatformException e) {
+            p.problem("platform", String.valueOf(req.platform()), "cannot be pushed: the source " + e.getMessage(),
+                    e.fix());
+            return null;
         } catch (SourceException e) {
             p.problem("source", req.source(), e.getMessage(), e.fix());
             return null;
@@ -273,16 +311,26 @@ public final class EcrPush {
     }
 
     private static StepResult push(StepRun run, Params p, Request req, LocalImage image, Future<Prepared> prepared,
-                                   long started) throws IOException {
+                                   CompletableFuture<List<CompletableFuture<Ready>>> early, long started)
+            throws IOException {
         Progress progress = run.progress();
-        AwsContext aws = AwsContext.forRun(run, p);
+        // No STS call: the ECR token (needed anyway) names the registry's account; see identify below.
+        AwsContext aws = AwsContext.forRunWithoutIdentity(run, p);
+        Trace.mark("AWS context (credentials, region) ready");
         EcrClient ecr = aws.client(EcrClient.class, EcrClient::builder, "ECR");
+        Trace.mark("ECR client built");
         EcrToken token = new EcrToken(ecr, req.registryId(), run.clock(), run.secrets());
         // Both are reads; asking at once saves a round trip.
+        long asked = System.nanoTime();
         java.util.concurrent.CompletableFuture<Void> tokenFetched = java.util.concurrent.CompletableFuture.runAsync(
-                token::ensureFresh);
-        Repository repo = describe(ecr, req);
-        String account = req.registryId() != null ? req.registryId() : String.valueOf(aws.identity().get("account"));
+                () -> {
+                    token.ensureFresh();
+                    Trace.span("ECR GetAuthorizationToken (concurrent)", asked);
+                });
+        Repository repo = EcrRepository.describe(ecr, req.repository(), req.registryId());
+        Trace.span("ECR DescribeRepositories (concurrent)", asked);
+        await(tokenFetched);
+        String account = identify(run, req, repo, token, aws);
         if (repo == null && !req.create()) {
             throw new BadInputException("repository", req.repository(), "does not exist in the registry of account "
                     + account + " in " + aws.region().id(), "create it first, or pass createRepository: true "
@@ -302,22 +350,37 @@ public final class EcrPush {
         boolean immutable = repo != null ? "IMMUTABLE".equals(repo.imageTagMutabilityAsString())
                 : req.tagMutability().equals("IMMUTABLE");
 
-        await(tokenFetched);
         URI endpoint = req.registryUrl() != null ? req.registryUrl() : URI.create(token.proxyEndpoint());
         String host = endpoint.getHost() + (endpoint.getPort() > 0 ? ":" + endpoint.getPort() : "");
         boolean plainHttp = "http".equalsIgnoreCase(endpoint.getScheme());
         String repoUri = repo != null ? repo.repositoryUri()
                 : URI.create(token.proxyEndpoint()).getHost() + "/" + req.repository();
 
-        progress.say("plan", "Pushing " + image.description() + " (" + image.layers().size() + " layer"
-                + (image.layers().size() == 1 ? ", " : "s, ")
-                + mb(image.layers().stream().mapToLong(LocalImage.Layer::size).sum()) + ") to " + repoUri
-                + (req.registryUrl() != null ? " through " + endpoint : "") + " as " + String.join(", ", req.tags()));
+        List<LocalImage.Layer> distinct = image.isIndex() ? List.copyOf(image.layers().stream().collect(
+                java.util.stream.Collectors.toMap(LocalImage.Layer::digest, l -> l, (a, b) -> a, LinkedHashMap::new))
+                .values()) : image.layers();
+        progress.say("plan", "Pushing " + image.description() + " (" + (image.isIndex() ? image.images().size()
+                + " images, " : "") + distinct.size() + " layer" + (distinct.size() == 1 ? ", " : "s, ")
+                + mb(distinct.stream().mapToLong(LocalImage.Layer::size).sum()) + ") to " + repoUri
+                + (req.registryUrl() != null ? " through " + endpoint : "") + " as " + String.join(", ", req.tags())
+                + (req.mountFrom().isEmpty() ? "" : ", mounting layers from " + String.join(", ", req.mountFrom())));
 
-        try (EcrRegistry registry = new EcrRegistry(host, plainHttp, req.repository(), token, run.clock(), account)) {
+        try (EcrRegistry registry = new EcrRegistry(host, plainHttp, req.repository(), token, run.clock(), account);
+             Uploader uploader = new Uploader(registry, progress, repo != null, req.mountFrom())) {
+            boolean created = false;
+            if (repo == null && !req.dryRun()) {
+                // A new repository holds no tag to compare with: create it now, and send each layer as soon as it is
+                // compressed, while the others still are.
+                long t = System.nanoTime();
+                repo = EcrRepository.create(aws, req, progress, run.clock());
+                Trace.span("ECR CreateRepository", t);
+                created = true;
+                for (CompletableFuture<Ready> layer : await(early)) {
+                    layer.thenAccept(uploader::send);
+                }
+            }
             Prepared ready = await(prepared);
-            List<Ready> layers = ready.layers();
-            Ready config = ready.config();
+            Trace.mark("image prepared (digests; compression of uncompressed layers)");
             byte[] manifest = ready.manifest();
             String mediaType = ready.mediaType();
             String digest = sha256(manifest);
@@ -327,7 +390,7 @@ public final class EcrPush {
             List<String> toTag = new ArrayList<>();
             List<String> conflicts = new ArrayList<>();
             for (String tag : req.tags()) {
-                Optional<String> current = repo == null ? Optional.empty() : registry.tagDigest(tag);
+                Optional<String> current = repo == null || created ? Optional.empty() : registry.tagDigest(tag);
                 before.put(tag, current.orElse(null));
                 if (current.isPresent() && current.get().equals(digest)) {
                     continue;
@@ -343,150 +406,321 @@ public final class EcrPush {
             fields.put("digest", digest);
             fields.put("tags", req.tags());
             fields.put("repositoryUri", repoUri);
+            if (image.isIndex()) {
+                fields.put("platforms", ready.children().stream().map(Child::platform)
+                        .filter(EcrPush::isPlatform).toList());
+            }
             if (!conflicts.isEmpty()) {
                 String msg = "repository " + req.repository() + " has immutable tags, and " + String.join(", ",
                         conflicts) + " already point" + (conflicts.size() == 1 ? "s" : "") + " to another image than "
                         + digest + "; push under a new tag (e.g. the build number): an immutable tag is never moved";
                 progress.say("decision", msg);
-                fields.putAll(counts(0, 0, 0, started));
+                fields.putAll(counts(Sent.NONE, 0, started));
                 return StepResult.of(Outcome.FAILED, "tag-conflict", msg, fields);
             }
             if (toTag.isEmpty()) {
                 progress.say("decision", (req.tags().size() == 1 ? "Tag " + req.tags().get(0) + " already points"
                         : "Tags " + String.join(", ", req.tags()) + " already point") + " to " + digest
                         + ": unchanged, nothing uploaded");
-                fields.putAll(counts(0, 0, layers.size(), started));
+                fields.putAll(counts(Sent.NONE, ready.layerCount(), started));
                 run.record().after("tags", before);
                 return StepResult.of(Outcome.SUCCEEDED, "unchanged", imageUri + " unchanged", fields);
             }
             if (req.dryRun()) {
                 long missing = 0;
-                for (Ready l : layers) {
+                for (Ready l : ready.layers()) {
                     missing += repo != null && registry.hasBlob(l.digest()) ? 0 : 1;
                 }
                 String plan = "Dry run: would " + (repo == null ? "create repository " + req.repository() + ", " : "")
-                        + "upload " + missing + " of " + layers.size() + " layers and tag " + String.join(", ", toTag);
+                        + (req.mountFrom().isEmpty() ? "upload " : "mount or upload ") + missing + " of "
+                        + ready.layerCount() + " layers and tag " + String.join(", ", toTag);
                 progress.say("plan", plan);
                 fields.put("dryRun", true);
-                fields.putAll(counts(0, 0, 0, started));
+                fields.putAll(counts(Sent.NONE, 0, started));
                 return StepResult.of(Outcome.SUCCEEDED, "would-push", plan, fields);
             }
-            boolean created = repo == null;
-            if (created) {
-                repo = create(ecr, req, progress);
+            long t = System.nanoTime();
+            ready.blobs().stream().filter(b -> !isConfig(b)).sorted(Comparator.comparingLong(Ready::size).reversed())
+                    .forEach(uploader::send);
+            ready.blobs().stream().filter(EcrPush::isConfig).forEach(uploader::send);
+            Sent sent = uploader.finish();
+            Trace.span("all blobs sent (" + UPLOADS_IN_PARALLEL + " in parallel)", t);
+            for (Child c : ready.children()) {
+                registry.pushManifest(c.manifest(), c.mediaType(), c.digest());
             }
-            long[] sent = upload(registry, layers, config, progress, !created);
+            if (!ready.children().isEmpty()) {
+                progress.say("progress", "Wrote the manifests of " + ready.children().size() + " platform images ("
+                        + ready.children().stream().map(Child::platform).collect(java.util.stream.Collectors
+                        .joining(", ")) + ")");
+            }
+            Map<String, String> after = new LinkedHashMap<>(before);
             for (String tag : toTag) {
-                registry.pushManifest(manifest, mediaType, tag);
+                StepResult lost = writeTag(registry, manifest, mediaType, tag, digest, immutable, req, progress);
+                if (lost != null) {
+                    run.record().after("tags", after);
+                    fields.putAll(counts(sent, ready.layerCount(), started));
+                    return StepResult.of(lost.outcome(), lost.status(), lost.summary(), fields);
+                }
+                after.put(tag, digest);
                 progress.action("PutImage", repoUri + ":" + tag, "Tagged " + digest + " as " + req.repository() + ":"
                         + tag + (before.get(tag) != null ? " (was " + before.get(tag) + ")" : ""));
             }
-            Map<String, String> after = new LinkedHashMap<>();
-            req.tags().forEach(t -> after.put(t, digest));
             run.record().after("tags", after);
             run.record().after("imageUri", imageUri);
-            fields.putAll(counts(sent[0], (int) sent[1], layers.size() - (int) sent[1], started));
-            return StepResult.of(Outcome.SUCCEEDED, "pushed", imageUri + " pushed (" + sent[1] + " of "
-                    + layers.size() + " layers uploaded, " + mb(sent[0]) + ")", fields);
+            Trace.mark("pushed");
+            fields.putAll(counts(sent, ready.layerCount(), started));
+            return StepResult.of(Outcome.SUCCEEDED, "pushed", imageUri + " pushed (" + sent.uploaded() + " of "
+                    + ready.layerCount() + " layers uploaded" + (sent.mounted() > 0 ? ", " + sent.mounted()
+                    + " mounted" : "") + ", " + mb(sent.bytes()) + ")", fields);
         }
     }
 
-    private static Map<String, Object> counts(long bytes, int uploaded, int skipped, long started) {
+    /**
+     * Writes one tag. On an immutable repository a refused write is read back: a tag another push gave to another
+     * image between our check and our write is the same conflict as one found before (exit 3, never moved); a tag
+     * already on our digest is done. Returns the conflict, or null when the tag now points to the digest.
+     */
+    private static StepResult writeTag(EcrRegistry registry, byte[] manifest, String mediaType, String tag,
+                                       String digest, boolean immutable, Request req, Progress progress) {
+        try {
+            registry.pushManifest(manifest, mediaType, tag);
+            return null;
+        } catch (StepFailedException e) {
+            if (!immutable && !(e instanceof EcrRegistry.TagRefusedException)) {
+                throw e;
+            }
+            Optional<String> now = registry.tagDigest(tag);
+            if (now.isPresent() && now.get().equals(digest)) {
+                return null;
+            }
+            if (now.isEmpty()) {
+                throw e;
+            }
+            String msg = "tag " + tag + " was given to another image (" + now.get() + ") by another push between "
+                    + "this push's check and its write; repository " + req.repository() + " has immutable tags, so "
+                    + "it stays there: push under a new tag (e.g. the build number)";
+            progress.say("decision", msg);
+            return StepResult.of(Outcome.FAILED, "tag-conflict", msg, Map.of());
+        }
+    }
+
+    /**
+     * Tells once who the push acts as. The account comes from what the push needs anyway — registryId, the
+     * repository's registry id, or the ECR token's endpoint ({@code ACCOUNT.dkr.ecr.REGION.amazonaws.com}) — so no
+     * STS call is made; only when none names it is the caller identity read.
+     */
+    private static String identify(StepRun run, Request req, Repository repo, EcrToken token, AwsContext aws) {
+        String account = req.registryId() != null ? req.registryId()
+                : repo != null && repo.registryId() != null ? repo.registryId()
+                : EcrToken.registryAccount(token.proxyEndpoint());
+        if (account == null) {
+            Map<String, Object> who = aws.identity();
+            tell(run, aws, who, "AWS account " + who.get("account") + " as " + who.get("arn"));
+            return String.valueOf(who.get("account"));
+        }
+        if (req.registryId() != null) {
+            tell(run, aws, Map.of("registryAccount", account, "from", "registryId"), "Registry of AWS account "
+                    + account + " (registryId; the caller's identity is not read: ecrPush makes no STS call)");
+        } else {
+            tell(run, aws, Map.of("account", account, "from", "ECR authorization token"), "AWS account " + account
+                    + " (the registry the credentials' ECR token is for; the caller's ARN is not read: ecrPush "
+                    + "makes no STS call)");
+        }
+        return account;
+    }
+
+    /** Records who the run acts as, and tells it once. */
+    private static void tell(StepRun run, AwsContext aws, Map<String, Object> identity, String said) {
+        Map<String, Object> who = new LinkedHashMap<>(identity);
+        who.put("region", aws.region().id());
+        run.record().identity(who);
+        run.progress().say("identity", said + " in " + aws.region().id(), who);
+    }
+
+    /** What the upload did: bytes sent, layers uploaded, layers mounted from another repository. */
+    record Sent(long bytes, int uploaded, int mounted) {
+        static final Sent NONE = new Sent(0, 0, 0);
+    }
+
+    private static Map<String, Object> counts(Sent sent, int layers, long started) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("bytesUploaded", bytes);
-        m.put("layersUploaded", uploaded);
-        m.put("layersSkipped", skipped);
+        m.put("bytesUploaded", sent.bytes());
+        m.put("layersUploaded", sent.uploaded());
+        m.put("layersMounted", sent.mounted());
+        m.put("layersSkipped", Math.max(0, layers - sent.uploaded() - sent.mounted()));
         m.put("durationMs", (System.nanoTime() - started) / 1_000_000);
         return m;
     }
 
-    private static Repository describe(EcrClient ecr, Request req) {
-        try {
-            return ecr.describeRepositories(r -> {
-                r.repositoryNames(req.repository());
-                if (req.registryId() != null) {
-                    r.registryId(req.registryId());
-                }
-            }).repositories().stream().findFirst().orElse(null);
-        } catch (RepositoryNotFoundException e) {
-            return null;
+    /** One platform's image of an index: its manifest, pushed by digest before the index. */
+    record Child(byte[] manifest, String mediaType, String digest, String platform) {
+    }
+
+    /**
+     * The image as it will be sent: every blob (layers, then configs; an index's platforms share some), the
+     * platform images of an index, and the manifest (or index) the tags get.
+     */
+    record Prepared(List<Ready> blobs, List<Child> children, byte[] manifest, String mediaType) {
+        List<Ready> layers() {
+            Map<String, Ready> unique = new LinkedHashMap<>();
+            blobs.stream().filter(b -> !isConfig(b)).forEach(b -> unique.putIfAbsent(b.digest(), b));
+            return List.copyOf(unique.values());
+        }
+
+        int layerCount() {
+            return layers().size();
         }
     }
 
-    private static Repository create(EcrClient ecr, Request req, Progress progress) {
-        CreateRepositoryRequest.Builder b = CreateRepositoryRequest.builder().repositoryName(req.repository())
-                .imageTagMutability(req.tagMutability())
-                .imageScanningConfiguration(s -> s.scanOnPush(req.scanOnPush()))
-                .encryptionConfiguration(e -> {
-                    e.encryptionType(req.encryption());
-                    if (req.kmsKey() != null) {
-                        e.kmsKey(req.kmsKey());
-                    }
-                });
-        if (req.registryId() != null) {
-            b.registryId(req.registryId());
-        }
-        Repository repo = ecr.createRepository(b.build()).repository();
-        progress.action("CreateRepository", repo.repositoryArn(), "Created repository " + req.repository() + " ("
-                + req.tagMutability() + " tags, scan on push " + (req.scanOnPush() ? "on" : "off") + ", "
-                + req.encryption() + " encryption)");
-        return repo;
+    /** Not an attestation manifest, which docker buildx lists as {@code unknown/unknown}. */
+    static boolean isPlatform(String platform) {
+        return platform != null && !platform.startsWith("unknown/");
     }
 
-    /** The image as it will be sent: layer and config blobs with digests, and the manifest. */
-    record Prepared(List<Ready> layers, Ready config, byte[] manifest, String mediaType) {
+    static boolean isConfig(Ready r) {
+        return "config".equals(r.name());
     }
 
     private static Prepared prepare(LocalImage image, Path work, ExecutorService pool, Progress progress,
-                                    List<Spool> spools) throws IOException {
-        List<Ready> layers = prepareLayers(image, work, pool, progress, spools);
+                                    List<Spool> spools, LayerCache cache,
+                                    CompletableFuture<List<CompletableFuture<Ready>>> early) throws IOException {
+        if (image.isIndex()) {
+            List<Ready> layers = new ArrayList<>();
+            List<Ready> configs = new ArrayList<>();
+            List<Child> children = new ArrayList<>();
+            for (LocalImage child : image.images()) {
+                for (LocalImage.Layer l : child.layers()) {
+                    layers.add(asIs(l));
+                }
+                configs.add(configBlob(child));
+                children.add(new Child(child.manifest(), child.manifestMediaType(), sha256(child.manifest()),
+                        child.platform()));
+            }
+            List<Ready> blobs = new ArrayList<>(layers);
+            blobs.addAll(configs);
+            return new Prepared(blobs, children, image.manifest(), image.manifestMediaType());
+        }
+        List<Ready> layers = prepareLayers(image, work, pool, progress, spools, cache, early);
         Ready config = configBlob(image);
         byte[] manifest = manifest(image, layers, config);
         String mediaType = image.manifest() != null ? image.manifestMediaType()
                 : Json.MAPPER.readTree(manifest).path("mediaType").asText();
-        return new Prepared(layers, config, manifest, mediaType);
+        List<Ready> blobs = new ArrayList<>(layers);
+        blobs.add(config);
+        return new Prepared(blobs, List.of(), manifest, mediaType);
     }
 
-    /** Digests of every layer; uncompressed layers are gzipped (in parallel) into the run's folder first. */
+    /** A blob of an OCI layout pushed byte for byte under the digest its manifest names (the registry checks it). */
+    private static Ready asIs(LocalImage.Layer l) {
+        String type = l.mediaType() != null ? l.mediaType() : switch (l.compression()) {
+            case ZSTD -> LocalImage.OCI_LAYER_ZSTD;
+            default -> LocalImage.OCI_LAYER_GZIP;
+        };
+        return new Ready(l.digest(), l.size(), fileRange(l.file(), l.offset(), l.size()), type, l.name());
+    }
+
+    /**
+     * Digests of every layer; uncompressed layers are gzipped (in parallel) into the run's folder first, unless the
+     * layer cache knows what this content compresses to — then the layer is compressed only if it must be sent.
+     */
     private static List<Ready> prepareLayers(LocalImage image, Path work, ExecutorService pool, Progress progress,
-                                             List<Spool> spools) {
+                                             List<Spool> spools, LayerCache cache,
+                                             CompletableFuture<List<CompletableFuture<Ready>>> early) {
         List<LocalImage.Layer> raw = image.layers().stream()
                 .filter(l -> l.compression() == LocalImage.Compression.NONE).toList();
         long t0 = System.nanoTime();
-        if (!raw.isEmpty()) {
-            progress.say("progress", "Compressing " + raw.size() + " uncompressed layer" + (raw.size() == 1 ? "" : "s")
-                    + " (" + mb(raw.stream().mapToLong(LocalImage.Layer::size).sum()) + ")");
-        }
-        List<Future<Ready>> futures = new ArrayList<>();
+        List<CompletableFuture<Ready>> futures = new ArrayList<>();
         boolean docker = image.manifest() == null && !image.layers().stream()
                 .anyMatch(l -> l.compression() == LocalImage.Compression.ZSTD);
+        java.util.concurrent.atomic.AtomicInteger fromCache = new java.util.concurrent.atomic.AtomicInteger();
+        List<String> diffIds = diffIds(image);
         for (int i = 0; i < image.layers().size(); i++) {
             LocalImage.Layer l = image.layers().get(i);
             int n = i;
-            futures.add(pool.submit(() -> {
+            futures.add(CompletableFuture.supplyAsync(() -> {
+              try {
+                if (image.manifest() != null && l.digest() != null) {
+                    return asIs(l);
+                }
                 String type = switch (l.compression()) {
                     case ZSTD -> LocalImage.OCI_LAYER_ZSTD;
                     default -> docker ? LocalImage.DOCKER_LAYER_GZIP : LocalImage.OCI_LAYER_GZIP;
                 };
                 if (l.compression() == LocalImage.Compression.NONE) {
-                    Spool spool = new Spool(work.resolve("layer-" + n + ".tar.gz"));
+                    Path spillFile = work.resolve("layer-" + n + ".tar.gz");
+                    String diffId = n < diffIds.size() ? diffIds.get(n) : null;
+                    LayerCache.Hit hit = cache.lookup(l, diffId);
+                    if (hit != null) {
+                        fromCache.incrementAndGet();
+                        return new Ready(hit.digest(), hit.size(), lazyCompressed(l, hit, spillFile, spools,
+                                () -> cache.forget(diffId)), type, l.name());
+                    }
+                    Spool spool = new Spool(spillFile);
                     spools.add(spool);
                     LayerGzip.Result r = LayerGzip.compress(l, spool);
+                    cache.store(r.contentDigest(), r.digest(), r.size());
                     return new Ready(r.digest(), r.size(), spool::writeTo, type, l.name());
                 }
                 return new Ready(LayerGzip.digest(l.file(), l.offset(), l.size()), l.size(),
                         fileRange(l.file(), l.offset(), l.size()), type, l.name());
-            }));
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            }, pool));
         }
+        early.complete(List.copyOf(futures));
         List<Ready> out = new ArrayList<>();
         for (Future<Ready> f : futures) {
             out.add(await(f));
         }
         if (!raw.isEmpty()) {
             long compressed = spools.stream().mapToLong(Spool::size).sum();
-            progress.say("progress", "Compressed to " + mb(compressed) + " in " + seconds(System.nanoTime() - t0));
+            int hits = fromCache.get();
+            progress.say("progress", (hits == raw.size() ? "" : "Compressed " + (raw.size() - hits) + " uncompressed "
+                    + "layer" + (raw.size() - hits == 1 ? "" : "s") + " to " + mb(compressed))
+                    + (hits > 0 ? (hits == raw.size() ? "" : "; ") + hits + " uncompressed layer" + (hits == 1 ? "" : "s")
+                    + " read and found in the layer cache (compressed only if sent)" : "")
+                    + " in " + seconds(System.nanoTime() - t0));
         }
         return out;
+    }
+
+    /**
+     * The bytes of a layer the cache knew: compressed when first asked for (only when the registry lacks it), and
+     * refused if they do not come out as the cache said.
+     */
+    private static EcrRegistry.Content lazyCompressed(LocalImage.Layer l, LayerCache.Hit hit, Path spillFile,
+                                                      List<Spool> spools, Runnable forget) {
+        Spool[] held = new Spool[1];
+        return out -> {
+            synchronized (held) {
+                if (held[0] == null) {
+                    Spool spool = new Spool(spillFile);
+                    spools.add(spool);
+                    LayerGzip.Result r = LayerGzip.compress(l, spool);
+                    if (!r.digest().equals(hit.digest()) || r.size() != hit.size()) {
+                        forget.run();
+                        // not an IOException: the registry call must not retry what no retry mends
+                        throw new StepFailedException("layer " + l.name() + " compressed to " + r.digest()
+                                + ", not to the " + hit.digest() + " the layer cache recorded; nothing was tagged and "
+                                + "the entry is deleted: run the push again");
+                    }
+                    held[0] = spool;
+                }
+            }
+            held[0].writeTo(out);
+        };
+    }
+
+    /** The image config's rootfs.diff_ids (the digests of the uncompressed layers, in order), or none. */
+    private static List<String> diffIds(LocalImage image) {
+        try {
+            List<String> out = new ArrayList<>();
+            Json.MAPPER.readTree(image.config()).path("rootfs").path("diff_ids").forEach(d -> out.add(d.asText()));
+            return out;
+        } catch (IOException e) {
+            return List.of();
+        }
     }
 
     private static Ready configBlob(LocalImage image) {
@@ -517,46 +751,101 @@ public final class EcrPush {
         return Json.MAPPER.writeValueAsBytes((JsonNode) m);
     }
 
-    /** Uploads the blobs the registry lacks, in parallel; returns {bytes sent, layers uploaded}. */
-    private static long[] upload(EcrRegistry registry, List<Ready> layers, Ready config, Progress progress,
-                                 boolean mayHaveBlobs) {
-        Map<String, Ready> unique = new LinkedHashMap<>();
-        layers.forEach(l -> unique.putIfAbsent(l.digest(), l));
-        AtomicLong bytes = new AtomicLong();
-        AtomicLong uploaded = new AtomicLong();
-        ExecutorService pool = Executors.newFixedThreadPool(UPLOADS_IN_PARALLEL);
-        try {
-            List<Future<?>> futures = new ArrayList<>();
-            for (Ready l : Stream.concat(unique.values().stream().sorted(Comparator.comparingLong(Ready::size)
-                    .reversed()), Stream.of(config)).toList()) {
-                futures.add(pool.submit(() -> {
-                    boolean isConfig = l == config;
-                    String label = isConfig ? "config" : "layer " + EcrRegistry.shortDigest(l.digest());
-                    if (mayHaveBlobs && registry.hasBlob(l.digest())) {
-                        if (!isConfig) {
-                            progress.say("progress", "Layer " + EcrRegistry.shortDigest(l.digest()) + " ("
-                                    + mb(l.size()) + ") is already in the repository");
-                        }
-                        return;
-                    }
-                    LayerProgress lp = new LayerProgress(progress, label, l.size());
-                    boolean sent = registry.pushBlob(l.digest(), l.size(), l.content(), n -> {
-                        bytes.addAndGet(n);
-                        lp.add(n);
-                    });
-                    if (sent && !isConfig) {
-                        uploaded.incrementAndGet();
-                        lp.done();
-                    }
-                }));
-            }
-            for (Future<?> f : futures) {
+    /**
+     * Sends the blobs the registry lacks, {@value #UPLOADS_IN_PARALLEL} at a time, each once whoever asks: mounted from
+     * the first {@code mountFrom} repository that holds one (a registry answering the mount with an upload session
+     * gets the bytes in it), else uploaded.
+     */
+    private static final class Uploader implements AutoCloseable {
+        private final EcrRegistry registry;
+        private final Progress progress;
+        private final boolean mayHaveBlobs;
+        private final List<String> mountFrom;
+        private final Map<String, CompletableFuture<Void>> sends = new java.util.concurrent.ConcurrentHashMap<>();
+        private final Map<String, Boolean> unreadable = new java.util.concurrent.ConcurrentHashMap<>();
+        private final ExecutorService pool = Executors.newFixedThreadPool(UPLOADS_IN_PARALLEL);
+        private final AtomicLong bytes = new AtomicLong();
+        private final java.util.concurrent.atomic.AtomicInteger uploaded = new java.util.concurrent.atomic.AtomicInteger();
+        private final java.util.concurrent.atomic.AtomicInteger mounted = new java.util.concurrent.atomic.AtomicInteger();
+
+        Uploader(EcrRegistry registry, Progress progress, boolean mayHaveBlobs, List<String> mountFrom) {
+            this.registry = registry;
+            this.progress = progress;
+            this.mayHaveBlobs = mayHaveBlobs;
+            this.mountFrom = mountFrom;
+        }
+
+        void send(Ready blob) {
+            sends.computeIfAbsent(blob.digest(), d -> CompletableFuture.runAsync(() -> sendOne(blob), pool));
+        }
+
+        /** Waits for every blob asked for; the first failure is the push's. */
+        Sent finish() {
+            for (CompletableFuture<Void> f : List.copyOf(sends.values())) {
                 await(f);
             }
-        } finally {
+            return new Sent(bytes.get(), uploaded.get(), mounted.get());
+        }
+
+        private void sendOne(Ready l) {
+            boolean isConfig = isConfig(l);
+            String label = isConfig ? "config" : "layer " + EcrRegistry.shortDigest(l.digest());
+            if (mayHaveBlobs && registry.hasBlob(l.digest())) {
+                if (!isConfig) {
+                    progress.say("progress", "Layer " + EcrRegistry.shortDigest(l.digest()) + " (" + mb(l.size())
+                            + ") is already in the repository");
+                }
+                return;
+            }
+            String from = mountSource(registry, l.digest(), mountFrom, unreadable, progress);
+            LayerProgress lp = new LayerProgress(progress, label, l.size());
+            boolean sent = registry.pushBlob(l.digest(), l.size(), l.content(), n -> {
+                bytes.addAndGet(n);
+                lp.add(n);
+            }, from);
+            if (!sent && from != null) {
+                if (!isConfig) {
+                    mounted.incrementAndGet();
+                    progress.say("progress", "Layer " + EcrRegistry.shortDigest(l.digest()) + " (" + mb(l.size())
+                            + ") mounted from " + from + ", nothing sent");
+                }
+                return;
+            }
+            if (from != null) {
+                progress.say("progress", "Registry answered the mount of " + label + " from " + from
+                        + " with an upload session (mounting off, or another encryption): uploaded instead");
+            }
+            if (sent && !isConfig) {
+                uploaded.incrementAndGet();
+                lp.done();
+            }
+        }
+
+        @Override
+        public void close() {
             pool.shutdownNow();
         }
-        return new long[] {bytes.get(), uploaded.get()};
+    }
+
+    /** The first mountFrom repository holding the blob, or null; one that cannot be looked into is said once. */
+    private static String mountSource(EcrRegistry registry, String digest, List<String> mountFrom,
+                                      Map<String, Boolean> unreadable, Progress progress) {
+        for (String from : mountFrom) {
+            if (unreadable.containsKey(from)) {
+                continue;
+            }
+            try {
+                if (registry.hasBlob(from, digest)) {
+                    return from;
+                }
+            } catch (StepFailedException e) {
+                if (unreadable.putIfAbsent(from, Boolean.TRUE) == null) {
+                    progress.say("warning", "Cannot look for layers in mountFrom repository " + from + " ("
+                            + e.getMessage() + "); layers it may hold are uploaded instead");
+                }
+            }
+        }
+        return null;
     }
 
     /** A line per quarter of a large layer, with the rate; one line for a small one. */
@@ -598,24 +887,6 @@ public final class EcrPush {
         }
     }
 
-    /**
-     * Loads the ECR client's classes (JSON protocol, endpoint rules, models) without any call, on a background
-     * thread while the STS client starts: the ECR calls then answer sooner.
-     */
-    private static void warmUpEcrClient() {
-        try (EcrClient c = EcrClient.builder().region(software.amazon.awssdk.regions.Region.US_EAST_1)
-                .credentialsProvider(software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider.create())
-                .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create()).build()) {
-            software.amazon.awssdk.services.ecr.model.DescribeRepositoriesRequest.builder().repositoryNames("warm-up")
-                    .build();
-            software.amazon.awssdk.services.ecr.model.GetAuthorizationTokenRequest.builder().build();
-            software.amazon.awssdk.services.ecr.model.CreateRepositoryRequest.builder().repositoryName("warm-up")
-                    .build();
-        } catch (RuntimeException e) {
-            // only an optimisation
-        }
-    }
-
     private static <T> T await(Future<T> f) {
         try {
             return f.get();
@@ -624,6 +895,12 @@ public final class EcrPush {
             throw new StepFailedException("interrupted");
         } catch (ExecutionException e) {
             Throwable c = e.getCause();
+            if (c instanceof java.util.concurrent.CompletionException && c.getCause() != null) {
+                c = c.getCause();
+            }
+            if (c instanceof UncheckedIOException u) {
+                c = u.getCause();
+            }
             if (c instanceof RuntimeException r) {
                 throw r;
             }

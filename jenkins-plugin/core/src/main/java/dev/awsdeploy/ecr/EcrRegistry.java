@@ -43,7 +43,8 @@ final class EcrRegistry implements AutoCloseable {
     private final StepClock clock;
     private final FailoverHttpClient http;
     private final String account;
-    private volatile RegistryClient client;
+    /** One Jib client per repository spoken to: the target, and the repositories layers are mounted from. */
+    private final Map<String, RegistryClient> clients = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * @param host        host[:port] of the registry
@@ -114,19 +115,18 @@ final class EcrRegistry implements AutoCloseable {
         }
     }
 
-    private RegistryClient client() {
-        RegistryClient c = client;
-        if (token.ensureFresh() || c == null) {
-            synchronized (this) {
-                c = RegistryClient.factory(EventHandlers.NONE, host, repository, http)
-                        .setCredential(Credential.from(token.user(), token.password()))
-                        .setUserAgent("aws-deploy")
-                        .newRegistryClient();
-                c.configureBasicAuth();
-                client = c;
-            }
+    private RegistryClient client(String repo) {
+        if (token.ensureFresh()) {
+            clients.clear();
         }
-        return c;
+        return clients.computeIfAbsent(repo, r -> {
+            RegistryClient c = RegistryClient.factory(EventHandlers.NONE, host, r, http)
+                    .setCredential(Credential.from(token.user(), token.password()))
+                    .setUserAgent("aws-deploy")
+                    .newRegistryClient();
+            c.configureBasicAuth();
+            return c;
+        });
     }
 
     /** The digest the tag points to, or empty when the tag does not exist. */
@@ -136,7 +136,12 @@ final class EcrRegistry implements AutoCloseable {
     }
 
     boolean hasBlob(String digest) {
-        return call("check layer " + shortDigest(digest), c -> c.checkBlob(descriptor(digest)).isPresent());
+        return hasBlob(repository, digest);
+    }
+
+    /** Whether {@code repo} (the target or another repository of the registry) holds the blob. */
+    boolean hasBlob(String repo, String digest) {
+        return call("check layer " + shortDigest(digest), repo, c -> c.checkBlob(descriptor(digest)).isPresent());
     }
 
     /** Bytes of a blob, written as often as asked (a retried upload writes them again). */
@@ -145,15 +150,33 @@ final class EcrRegistry implements AutoCloseable {
         void writeTo(OutputStream out) throws IOException;
     }
 
-    /** Uploads a blob; returns false when the registry already had it. */
-    boolean pushBlob(String digest, long size, Content content, Consumer<Long> sent) {
+    /**
+     * Uploads a blob, or with {@code mountFrom} (another repository of this registry) first asks the registry to
+     * mount it from there (Jib's {@code POST .../blobs/uploads/?mount=DIGEST&from=REPO}): a registry that mounts
+     * answers 201 and nothing is sent; one that answers with an upload session (mounting off, other encryption)
+     * gets the bytes in that session, as without a mount. Returns false when nothing had to be sent.
+     */
+    boolean pushBlob(String digest, long size, Content content, Consumer<Long> sent, String mountFrom) {
         Blob blob = new ContentBlob(content, size, digest);
-        return !call("upload layer " + shortDigest(digest), c -> c.pushBlob(descriptor(digest), blob, null, sent));
+        return !call((mountFrom != null ? "mount or upload layer " : "upload layer ") + shortDigest(digest),
+                repository, c -> c.pushBlob(descriptor(digest), blob, mountFrom, sent));
     }
 
-    String pushManifest(byte[] manifest, String mediaType, String tag) {
+    /** Writes a manifest (or image index) under a tag, or by its digest ({@code sha256:...}) for an index's images. */
+    String pushManifest(byte[] manifest, String mediaType, String tagOrDigest) {
         RawManifest m = new RawManifest(manifest, mediaType);
-        return call("tag " + tag, c -> c.pushManifest(m, tag).toString());
+        String what = tagOrDigest.startsWith("sha256:") ? "write manifest " + shortDigest(tagOrDigest)
+                : "tag " + tagOrDigest;
+        return call(what, repository, c -> c.pushManifest(m, tagOrDigest).toString());
+    }
+
+    /** The registry refused a tag write as an invalid tag (ECR: an immutable tag that already exists). */
+    static final class TagRefusedException extends StepFailedException {
+        private static final long serialVersionUID = 1L;
+
+        TagRefusedException(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 
     @FunctionalInterface
@@ -162,35 +185,48 @@ final class EcrRegistry implements AutoCloseable {
     }
 
     private <T> T call(String what, RegistryCall<T> call) {
+        return call(what, repository, call);
+    }
+
+    private <T> T call(String what, String repo, RegistryCall<T> call) {
         boolean refreshed = false;
         Duration backoff = FIRST_BACKOFF;
         Exception last = null;
         for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+            long t = System.nanoTime();
             try {
-                return call.apply(client());
+                T result = call.apply(client(repo));
+                Trace.span("registry: " + what, t);
+                return result;
             } catch (RegistryUnauthorizedException e) {
                 if (!refreshed) {
                     refreshed = true;
                     token.fetch();
-                    client = null;
+                    clients.clear();
                     attempt--;
                     continue;
                 }
                 throw new StepFailedException("registry " + host + " refused the ECR credentials (401 Unauthorized)"
                         + " to " + what + " in repository " + repository + ", also with a fresh token; check that "
                         + "registryUrl is the registry of account " + account + " in this region, and that the "
-                        + "credentials may use ecr:GetAuthorizationToken and push to " + repository);
+                        + "credentials may use ecr:GetAuthorizationToken and push to " + repo);
             } catch (ResponseException e) {
                 if (e.getStatusCode() < 500 && e.getStatusCode() != 429) {
                     throw new StepFailedException("registry " + host + " answered " + e.getStatusCode() + " to "
-                            + what + " in repository " + repository + ": " + firstLine(e.getContent()), e);
+                            + what + " in repository " + repo + ": " + firstLine(e.getContent()), e);
                 }
                 last = e;
             } catch (IOException e) {
                 last = e;
             } catch (RegistryException e) {
-                throw new StepFailedException("registry " + host + " refused to " + what + " in repository "
-                        + repository + ": " + firstLine(e.getMessage()), e);
+                String message = "registry " + host + " refused to " + what + " in repository " + repo + ": "
+                        + firstLine(e.getCause() instanceof ResponseException r && r.getContent() != null
+                        ? r.getContent() : e.getMessage());
+                if (e.getCause() instanceof ResponseException r && r.getStatusCode() == 400
+                        && String.valueOf(r.getContent()).contains("TAG_INVALID")) {
+                    throw new TagRefusedException(message, e);
+                }
+                throw new StepFailedException(message, e);
             }
             if (attempt < ATTEMPTS) {
                 try {

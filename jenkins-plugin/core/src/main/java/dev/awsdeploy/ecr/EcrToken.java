@@ -81,6 +81,16 @@ final class EcrToken {
         return proxyEndpoint;
     }
 
+    /** The account a registry endpoint names ({@code https://ACCOUNT.dkr.ecr.REGION.amazonaws.com[.cn]}), or null. */
+    static String registryAccount(String proxyEndpoint) {
+        if (proxyEndpoint == null) {
+            return null;
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(?:https?://)?(\\d{12})\\.dkr\\.ecr[.-]")
+                .matcher(proxyEndpoint);
+        return m.find() ? m.group(1) : null;
+    }
+
     synchronized int fetches() {
         return fetches;
     }

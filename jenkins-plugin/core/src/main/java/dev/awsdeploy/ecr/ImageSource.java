@@ -28,6 +28,22 @@ final class ImageSource {
 
     /** Reads the image a source names; {@code work} is a private temporary folder for this run. */
     static LocalImage open(String source, Path work, java.util.Map<String, String> env) throws SourceException {
+        return open(source, work, env, null);
+    }
+
+    /** @param platform the one platform to push (parameter {@code platform}), or null */
+    static LocalImage open(String source, Path work, java.util.Map<String, String> env, Platform platform)
+            throws SourceException {
+        LocalImage image = read(source, work, env, platform);
+        if (platform != null && !image.isIndex() && !platform.matches(image.platform())) {
+            throw new Platform.PlatformException("is a single-platform image for " + image.platform() + ", not "
+                    + platform, "drop platform, or give the source built for " + platform);
+        }
+        return image;
+    }
+
+    private static LocalImage read(String source, Path work, java.util.Map<String, String> env, Platform platform)
+            throws SourceException {
         String scheme = scheme(source);
         String rest = source.substring(scheme.length() + 1);
         if (rest.isBlank()) {
@@ -41,7 +57,7 @@ final class ImageSource {
             }
             case "oci" -> {
                 String[] pathRef = splitPathRef(rest, true);
-                yield OciLayout.read(Path.of(pathRef[0]), pathRef[1]);
+                yield OciLayout.read(Path.of(pathRef[0]), pathRef[1], platform);
             }
             case "docker" -> DockerArchive.read(dockerSave(docker(env), rest, work), rest);
             default -> throw new IllegalStateException(scheme);

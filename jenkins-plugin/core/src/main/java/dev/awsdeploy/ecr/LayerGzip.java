@@ -23,8 +23,14 @@ final class LayerGzip {
     /** Compressed sample at or above this share of its size: store the chunk. */
     private static final double STORE_ABOVE = 0.97;
 
-    /** The compressed layer: where it waits, its size and digest. */
-    record Result(Spool spool, long size, String digest) {
+    /**
+     * What {@link #compress} writes with these settings; part of the layer cache's key, so a change of the
+     * compression (which changes the digests) never meets an old entry. Change it whenever the output changes.
+     */
+    static final String SETTINGS = "gzip1-store97-sample16k-chunk1m-v1";
+
+    /** The compressed layer: where it waits, its size and digest, and the digest of the uncompressed bytes. */
+    record Result(Spool spool, long size, String digest, String contentDigest) {
     }
 
     private LayerGzip() {
@@ -32,6 +38,7 @@ final class LayerGzip {
 
     static Result compress(LocalImage.Layer layer, Spool spool) throws IOException {
         MessageDigest sha = sha256();
+        MessageDigest content = sha256();
         CRC32 crc = new CRC32();
         Deflater deflater = new Deflater(1, true);
         Deflater probe = new Deflater(1, true);
@@ -62,6 +69,7 @@ final class LayerGzip {
                 int n = read(ch, in, pos, (int) Math.min(CHUNK, end - pos));
                 pos += n;
                 crc.update(in, 0, n);
+                content.update(in, 0, n);
                 int wanted = compressible(probe, in, n, probeOut) ? 1 : 0;
                 if (wanted != level) {
                     deflater.setLevel(wanted);
@@ -91,7 +99,8 @@ final class LayerGzip {
             deflater.end();
             probe.end();
         }
-        return new Result(spool, written[0], "sha256:" + HexFormat.of().formatHex(sha.digest()));
+        return new Result(spool, written[0], "sha256:" + HexFormat.of().formatHex(sha.digest()),
+                "sha256:" + HexFormat.of().formatHex(content.digest()));
     }
 
     private static boolean compressible(Deflater probe, byte[] in, int n, byte[] out) {

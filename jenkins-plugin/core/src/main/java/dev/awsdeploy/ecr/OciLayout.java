@@ -17,6 +17,13 @@ final class OciLayout {
     }
 
     static LocalImage read(Path dir, String ref) throws SourceException {
+        return read(dir, ref, null);
+    }
+
+    /**
+     * @param platform {@code os/arch[/variant]} to take one platform of a multi-platform image; null for all
+     */
+    static LocalImage read(Path dir, String ref, Platform platform) throws SourceException {
         if (!Files.isDirectory(dir)) {
             throw new SourceException("is not a directory", "give the directory of an OCI image layout");
         }
@@ -43,13 +50,80 @@ final class OciLayout {
                     names.isEmpty() ? "give a layout with one image" : "pick one with oci:DIR:NAME; it holds "
                             + String.join(", ", names));
         }
-        String mediaType = chosen.path("mediaType").asText("");
-        if (mediaType.equals(LocalImage.OCI_INDEX) || mediaType.contains("manifest.list")) {
-            throw new SourceException("names a multi-platform image index, which ecrPush does not push",
-                    "copy one platform into the layout: skopeo copy --override-arch amd64 ...");
+        String tag = ref != null ? ref : chosen.path("annotations").path(REF_NAME).asText(null);
+        if (tag != null && tag.contains(":")) {
+            tag = DockerArchive.tagOf(tag);
         }
-        byte[] manifestBytes = blobBytes(dir, chosen.path("digest").asText(""));
+        String mediaType = chosen.path("mediaType").asText("");
+        String digest = chosen.path("digest").asText("");
+        byte[] manifestBytes = blobBytes(dir, digest);
         JsonNode manifest = parse(manifestBytes, "manifest");
+        if (isIndex(mediaType) || manifest.has("manifests")) {
+            return multiPlatform(dir, manifestBytes, manifest, mediaType, tag, platform);
+        }
+        return image(dir, manifestBytes, manifest, mediaType, tag, false);
+    }
+
+    static boolean isIndex(String mediaType) {
+        return mediaType.equals(LocalImage.OCI_INDEX) || mediaType.equals(LocalImage.DOCKER_MANIFEST_LIST);
+    }
+
+    /** Every platform's image with the index over them, or with {@code platform} only that platform's image. */
+    private static LocalImage multiPlatform(Path dir, byte[] indexBytes, JsonNode index, String mediaType, String tag,
+                                            Platform platform) throws SourceException {
+        String type = index.path("mediaType").asText(mediaType.isEmpty() ? LocalImage.OCI_INDEX : mediaType);
+        List<LocalImage> images = new ArrayList<>();
+        List<JsonNode> matching = new ArrayList<>();
+        List<String> offered = new ArrayList<>();
+        for (JsonNode m : index.path("manifests")) {
+            String childType = m.path("mediaType").asText("");
+            if (isIndex(childType)) {
+                throw new SourceException("holds an image index inside an image index, which ecrPush does not push",
+                        "write the layout with one level of index (docker buildx, buildah and skopeo do)");
+            }
+            String os = m.path("platform").path("os").asText("");
+            String arch = m.path("platform").path("architecture").asText("");
+            String variant = m.path("platform").path("variant").asText("");
+            String name = os + "/" + arch + (variant.isEmpty() ? "" : "/" + variant);
+            // docker buildx adds attestation manifests as "unknown/unknown": pushed with the index, never chosen.
+            if (!os.equals("unknown")) {
+                offered.add(name);
+            }
+            if (platform != null && platform.matches(name)) {
+                matching.add(m);
+            }
+        }
+        if (platform != null) {
+            if (matching.size() != 1) {
+                throw new Platform.PlatformException(matching.isEmpty() ? "has no image for " + platform + " (it holds "
+                        + String.join(", ", offered) + ")" : "has " + matching.size() + " images for " + platform,
+                        matching.isEmpty() ? "give one of " + String.join(", ", offered)
+                                : "name the variant too, one of " + String.join(", ", offered));
+            }
+            JsonNode m = matching.get(0);
+            byte[] bytes = blobBytes(dir, m.path("digest").asText(""));
+            return image(dir, bytes, parse(bytes, "manifest"), m.path("mediaType").asText(""), tag, false);
+        }
+        List<LocalImage.Layer> all = new ArrayList<>();
+        for (JsonNode m : index.path("manifests")) {
+            byte[] bytes = blobBytes(dir, m.path("digest").asText(""));
+            LocalImage child = image(dir, bytes, parse(bytes, "manifest"), m.path("mediaType").asText(""), tag, true);
+            images.add(child);
+            all.addAll(child.layers());
+        }
+        if (images.isEmpty()) {
+            throw new SourceException("has an image index that lists no image", "write the layout again");
+        }
+        return new LocalImage("oci " + dir + " (" + String.join(", ", offered) + ")", null, all, tag, indexBytes,
+                type, String.join(",", offered), images);
+    }
+
+    /**
+     * One image of the layout. Compressed layers (or every blob of an index's image, {@code asIs}) are pushed as
+     * they are with the manifest byte for byte; uncompressed ones are compressed and get a new manifest.
+     */
+    private static LocalImage image(Path dir, byte[] manifestBytes, JsonNode manifest, String mediaType, String tag,
+                                    boolean asIs) throws SourceException {
         if (manifest.path("layers").isEmpty() || manifest.path("config").isMissingNode()) {
             throw new SourceException("has a manifest without config or layers", "write the layout again");
         }
@@ -57,24 +131,25 @@ final class OciLayout {
         List<LocalImage.Layer> layers = new ArrayList<>();
         boolean allCompressed = true;
         for (JsonNode l : manifest.path("layers")) {
-            Path blob = blobPath(dir, l.path("digest").asText(""));
+            String digest = l.path("digest").asText("");
+            Path blob = blobPath(dir, digest);
             long size;
             try {
                 size = Files.size(blob);
             } catch (IOException e) {
                 throw new SourceException("cannot read " + blob + ": " + e.getMessage(), "write the layout again");
             }
-            LocalImage.Compression c = DockerArchive.sniff(blob, 0, size);
+            String layerType = l.path("mediaType").asText("");
+            LocalImage.Compression c = layerType.endsWith("gzip") ? LocalImage.Compression.GZIP
+                    : layerType.endsWith("zstd") ? LocalImage.Compression.ZSTD
+                    : asIs ? LocalImage.Compression.NONE : DockerArchive.sniff(blob, 0, size);
             allCompressed &= c != LocalImage.Compression.NONE;
-            layers.add(new LocalImage.Layer(blob, 0, size, c, l.path("digest").asText()));
-        }
-        String tag = ref != null ? ref : chosen.path("annotations").path(REF_NAME).asText(null);
-        if (tag != null && tag.contains(":")) {
-            tag = DockerArchive.tagOf(tag);
+            layers.add(new LocalImage.Layer(blob, 0, size, c, digest, digest, layerType.isEmpty() ? null : layerType));
         }
         String type = manifest.path("mediaType").asText(mediaType.isEmpty() ? LocalImage.OCI_MANIFEST : mediaType);
-        return new LocalImage("oci " + dir, config, layers, tag, allCompressed ? manifestBytes : null,
-                allCompressed ? type : null);
+        boolean keep = asIs || allCompressed;
+        return new LocalImage("oci " + dir, config, layers, tag, keep ? manifestBytes : null, keep ? type : null,
+                Platform.of(parse(config, "image config")), List.of());
     }
 
     private static JsonNode readJson(Path dir, Path file) throws SourceException {

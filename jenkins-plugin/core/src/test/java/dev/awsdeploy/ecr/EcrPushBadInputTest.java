@@ -75,6 +75,9 @@ class EcrPushBadInputTest {
                 bad("kmsKey", "needs encryption KMS", "--create-repository", "--kms-key", "alias/ecr"),
                 bad("scanOnPush", "only applies when the repository is created", "--scan-on-push"),
                 bad("region", "no AWS region given", "--region", ""),
+                bad("mountFrom", "is not a valid ECR repository name", "--mount-from", "team/base,Bad Name"),
+                bad("mountFrom", "is the repository pushed to", "--mount-from", "team/app"),
+                bad("platform", "is not a platform; write os/architecture[/variant]", "--platform", "arm64"),
                 bad("repository", "does not exist in the registry of account 123456789012", "--repository",
                         "not-created-yet"));
     }

@@ -69,15 +69,7 @@ public final class Images {
         try {
             Path blobs = Files.createDirectories(dir.resolve("blobs/sha256"));
             List<String> diffIds = new ArrayList<>();
-            StringBuilder layerJson = new StringBuilder();
-            for (byte[] l : layers) {
-                diffIds.add(sha256(l));
-                byte[] gz = gzip(l);
-                String d = write(blobs, gz);
-                layerJson.append(layerJson.length() == 0 ? "" : ",").append("{\"mediaType\":\"application/vnd.oci.image"
-                        + ".layer.v1.tar+gzip\",\"digest\":\"").append(d).append("\",\"size\":").append(gz.length)
-                        .append('}');
-            }
+            String layerJson = gzippedLayers(blobs, layers, diffIds);
             byte[] config = config(diffIds);
             String configDigest = write(blobs, config);
             byte[] manifest = ("{\n  \"schemaVersion\": 2,\n  \"mediaType\": \"application/vnd.oci.image.manifest.v1"
@@ -85,15 +77,73 @@ public final class Images {
                     + configDigest + "\",\"size\":" + config.length + "},\n  \"layers\": [" + layerJson + "]\n}\n")
                     .getBytes(StandardCharsets.UTF_8);
             String manifestDigest = write(blobs, manifest);
-            Files.writeString(dir.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
-            Files.writeString(dir.resolve("index.json"), "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":"
-                    + "\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"" + manifestDigest + "\",\"size\":"
-                    + manifest.length + ",\"annotations\":{\"org.opencontainers.image.ref.name\":\"" + refName
-                    + "\"}}]}");
+            layoutTop(dir, "application/vnd.oci.image.manifest.v1+json", manifestDigest, manifest.length, refName);
             return dir;
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * An OCI image layout holding a multi-platform image, as docker buildx writes one: an image index (its blob
+     * named by index.json under {@code refName}) over one image per platform ({@code os/arch[/variant]} → its layers,
+     * gzipped), each with its own config naming its platform. Returns the index's digest.
+     */
+    public static String ociIndex(Path dir, String refName, java.util.Map<String, byte[][]> platforms) {
+        try {
+            Path blobs = Files.createDirectories(dir.resolve("blobs/sha256"));
+            StringBuilder entries = new StringBuilder();
+            for (java.util.Map.Entry<String, byte[][]> p : platforms.entrySet()) {
+                String[] osArch = p.getKey().split("/");
+                List<String> diffIds = new ArrayList<>();
+                String layerJson = gzippedLayers(blobs, p.getValue(), diffIds);
+                byte[] config = ("{\"architecture\":\"" + osArch[1] + "\",\"os\":\"" + osArch[0] + "\""
+                        + (osArch.length > 2 ? ",\"variant\":\"" + osArch[2] + "\"" : "")
+                        + ",\"config\":{\"Cmd\":[\"/data\"]},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\""
+                        + String.join("\",\"", diffIds) + "\"]}}").getBytes(StandardCharsets.UTF_8);
+                String configDigest = write(blobs, config);
+                byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+                        + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\""
+                        + configDigest + "\",\"size\":" + config.length + "},\"layers\":[" + layerJson + "]}")
+                        .getBytes(StandardCharsets.UTF_8);
+                String manifestDigest = write(blobs, manifest);
+                entries.append(entries.length() == 0 ? "" : ",").append("{\"mediaType\":\"application/vnd.oci.image"
+                        + ".manifest.v1+json\",\"digest\":\"").append(manifestDigest).append("\",\"size\":")
+                        .append(manifest.length).append(",\"platform\":{\"architecture\":\"").append(osArch[1])
+                        .append("\",\"os\":\"").append(osArch[0]).append('"')
+                        .append(osArch.length > 2 ? ",\"variant\":\"" + osArch[2] + "\"" : "").append("}}");
+            }
+            byte[] index = ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\","
+                    + "\"manifests\":[" + entries + "]}").getBytes(StandardCharsets.UTF_8);
+            String indexDigest = write(blobs, index);
+            layoutTop(dir, "application/vnd.oci.image.index.v1+json", indexDigest, index.length, refName);
+            return indexDigest;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The layout's oci-layout file and its index.json naming one manifest (or index) under {@code refName}. */
+    private static void layoutTop(Path dir, String mediaType, String digest, int size, String refName)
+            throws IOException {
+        Files.writeString(dir.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
+        Files.writeString(dir.resolve("index.json"), "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\""
+                + mediaType + "\",\"digest\":\"" + digest + "\",\"size\":" + size + ",\"annotations\":{"
+                + "\"org.opencontainers.image.ref.name\":\"" + refName + "\"}}]}");
+    }
+
+    /** Writes each layer gzipped as a blob; adds its diff_id; returns the manifest's layer descriptors. */
+    private static String gzippedLayers(Path blobs, byte[][] layers, List<String> diffIds) throws IOException {
+        StringBuilder layerJson = new StringBuilder();
+        for (byte[] l : layers) {
+            diffIds.add(sha256(l));
+            byte[] gz = gzip(l);
+            String d = write(blobs, gz);
+            layerJson.append(layerJson.length() == 0 ? "" : ",").append("{\"mediaType\":\"application/vnd.oci.image"
+                    + ".layer.v1.tar+gzip\",\"digest\":\"").append(d).append("\",\"size\":").append(gz.length)
+                    .append('}');
+        }
+        return layerJson.toString();
     }
 
     /** The digest of the only manifest of an OCI layout. */

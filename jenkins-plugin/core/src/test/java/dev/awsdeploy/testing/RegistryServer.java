@@ -189,7 +189,8 @@ public final class RegistryServer implements BeforeEachCallback {
         HttpRequest req = HttpRequest.newBuilder(URI.create(url() + "/v2/" + repository + "/manifests/" + reference))
                 .header("Authorization", auth())
                 .header("Accept", "application/vnd.docker.distribution.manifest.v2+json, "
-                        + "application/vnd.oci.image.manifest.v1+json")
+                        + "application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, "
+                        + "application/vnd.docker.distribution.manifest.list.v2+json")
                 .GET().build();
         try {
             HttpResponse<byte[]> r = HTTP.send(req, HttpResponse.BodyHandlers.ofByteArray());

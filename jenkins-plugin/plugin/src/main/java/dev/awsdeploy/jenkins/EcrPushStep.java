@@ -30,6 +30,8 @@ public final class EcrPushStep extends EngineStep {
     private String encryption;
     private String kmsKey;
     private String registryUrl;
+    private List<String> mountFrom;
+    private String platform;
 
     @DataBoundConstructor
     public EcrPushStep(String source, String repository) {
@@ -65,6 +67,8 @@ public final class EcrPushStep extends EngineStep {
         in.put("encryption", encryption);
         in.put("kmsKey", kmsKey);
         in.put("registryUrl", registryUrl);
+        in.put("mountFrom", mountFrom);
+        in.put("platform", platform);
     }
 
     public String getSource() {
@@ -145,6 +149,24 @@ public final class EcrPushStep extends EngineStep {
     @DataBoundSetter
     public void setRegistryUrl(String registryUrl) {
         this.registryUrl = EngineInput.blankToNull(registryUrl);
+    }
+
+    public List<String> getMountFrom() {
+        return mountFrom;
+    }
+
+    @DataBoundSetter
+    public void setMountFrom(List<String> mountFrom) {
+        this.mountFrom = EngineInput.copy(mountFrom);
+    }
+
+    public String getPlatform() {
+        return platform;
+    }
+
+    @DataBoundSetter
+    public void setPlatform(String platform) {
+        this.platform = EngineInput.blankToNull(platform);
     }
 
     @Extension

@@ -107,6 +107,9 @@ public final class DeploymentLease {
     private Instant since;
     private Instant renewedAt;
     private boolean held;
+    /** Whether taking the lease met another run (waited, took over, lost a race), and when it first looked. */
+    private boolean contended;
+    private Instant firstLook;
 
     /**
      * @param what the deployment target in a person's words, e.g. "myapp-blue/myapp-green"
@@ -143,6 +146,16 @@ public final class DeploymentLease {
             }
         }
         return user + "@" + host + " pid " + ProcessHandle.current().pid();
+    }
+
+    /**
+     * Whether what was read at {@code readAt} (before the lease was taken) is still the truth: no other run was
+     * met, and the first look at the lease came less than {@link #SETTLE} after the read. Another deployment holds
+     * its lease from at least SETTLE before its first change until after its last one, so it cannot have started
+     * and finished in between unseen.
+     */
+    public boolean undisturbedSince(Instant readAt) {
+        return held && !contended && firstLook != null && Duration.between(readAt, firstLook).compareTo(SETTLE) < 0;
     }
 
     public String token() {
@@ -182,10 +195,15 @@ public final class DeploymentLease {
         Instant deadline = started.plus(lockTimeout);
         Duration poll = FIRST_POLL;
         boolean waited = false;
+        contended = false;
+        firstLook = null;
         while (true) {
             if (run.abort().aborted()) {
                 throw new StepFailedException("aborted (" + run.abort().reason() + ") while waiting for the "
                         + "deployment lease on " + what + "; nothing was changed");
+            }
+            if (firstLook == null) {
+                firstLook = now();
             }
             Map<ResourceTags, Holder> seen = readAll();
             Holder blocker = blocker(seen);
@@ -198,6 +216,7 @@ public final class DeploymentLease {
                 continue;
             }
             waited = true;
+            contended = true;
             run.progress().changed("lease", "lease", "Waiting for the deployment lease on " + what + ": held by "
                     + blocker.describe() + "; waiting up to " + Durations.format(lockTimeout) + " (lockTimeout)",
                     Map.of("owner", blocker.owner(), "since", blocker.since().toString()));
@@ -233,6 +252,7 @@ public final class DeploymentLease {
             if (h.token().equals(token)) {
                 ourSince = ourSince == null || h.since().isBefore(ourSince) ? h.since() : ourSince;
             } else if (announced.add(h.token())) {
+                contended = true;
                 run.progress().say("lease", "Taking over the expired deployment lease of " + h.describe()
                         + " (it expired at " + h.expires().truncatedTo(ChronoUnit.SECONDS) + ": its run stopped "
                         + "renewing it, e.g. it was killed)", Map.of("owner", h.owner()));
@@ -262,6 +282,7 @@ public final class DeploymentLease {
                     + "; renewed while this run works, released at its end)", Map.of("owner", owner));
             return true;
         }
+        contended = true;
         removeOurs();
         run.progress().say("lease", "Another run took the deployment lease on " + what + " at the same moment"
                 + (winner == null ? "" : " (" + winner.describe() + ")") + ": waiting for it");

@@ -88,6 +88,7 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
      * deployment can change it. Dry runs and replays that change nothing take no lease.
      */
     private static StepResult run(Map<String, Object> input, StepRun run, DeploymentLease held) {
+        Instant readAt = run.clock().now();
         Params p = new Params(input, BlueGreenRequest.PARAMS);
         Duration minute = shiftMinute(run);
         BlueGreenRequest req = BlueGreenRequest.read(p, minute);
@@ -232,7 +233,9 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
             return machine.plan(s);
         }
         if (held == null) {
-            return underLease(req, run, lease(run, ecs, req, services, routeTags), null, l -> run(input, run, l));
+            // Planned from reads that are still the truth unless another run was met: then plan again under it.
+            return underLease(req, run, lease(run, ecs, req, services, routeTags), null,
+                    l -> l.undisturbedSince(readAt) ? machine.runToEnd(s, store, l) : run(input, run, l));
         }
         return machine.runToEnd(s, store, held);
     }

@@ -143,6 +143,7 @@ final class CanaryPromotion {
 
         if (BlueGreenRequest.ABORT.equals(req.action())) {
             s.phase = Phase.ROLLBACK;
+            s.intent = 0;
             s.reason = "aborted (action: abort) " + rec.describe();
             run.progress().say("decision", "Aborting the canary: 100 % back on " + s.oldColor);
             return named(req, machine.runToEnd(s, store, held));
@@ -156,6 +157,7 @@ final class CanaryPromotion {
                 return machine.runToEnd(s, store, held);
             }
             s.phase = Phase.ROLLBACK;
+            s.intent = 0;
             s.reason = "refused to promote: " + problem;
             run.progress().say("decision", "Not promoting, rolling back: " + problem);
             return machine.runToEnd(s, store, held);

@@ -333,7 +333,7 @@ public final class DeploymentLease {
                     p.remove(List.of(TAG));
                 }
             } catch (SdkException e) {
-                failed.add(p.label() + " (" + EcsBlueGreen.describe(e) + ")");
+                failed.add(p.label() + " (" + dev.awsdeploy.aws.AwsFailure.describe(e) + ")");
             }
         }
         if (!failed.isEmpty()) {

@@ -652,7 +652,7 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
     }
 
     private List<TrafficShift.Step> steps(BlueGreenState s) {
-        if (s.instant && !req.bakeOnRollback() && !req.awaitPromotion()) {
+        if (s.instant && !req.bakeOnRollback()) {
             return TrafficShift.ALL_AT_ONCE.steps();
         }
         return req.trafficShift().steps();

@@ -79,14 +79,11 @@ abstract class BlueGreenTestBase {
         }
     }
 
-    /** Tag writes: the deployment lease and the promotion record (DeploymentLeaseTest, CanaryPromotionTest). */
-    static final List<String> TAGGING = List.of("AddTags", "RemoveTags", "TagResource", "UntagResource");
-
     /** The changes to services, task definitions and traffic (lease and record tags are asserted separately). */
     List<String> mutating() {
         // SetAlarmState is the test playing CloudWatch, not the step.
         return moto.mutatingRequests().stream().map(MotoServer.Request::operation)
-                .filter(op -> !op.equals("SetAlarmState") && !TAGGING.contains(op)).toList();
+                .filter(op -> !op.equals("SetAlarmState") && !MotoServer.TAG_WRITES.contains(op)).toList();
     }
 
     /** Every change the step made, tags included. */

@@ -274,6 +274,15 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
             f.put("rolledBack", false);
             f.put("reason", e.getMessage());
             return StepResult.of(Outcome.TIMED_OUT, "locked", e.getMessage(), f);
+        } catch (dev.awsdeploy.run.StepFailedException e) {
+            if (!run.abort().aborted()) {
+                throw e;
+            }
+            lease.release();
+            Map<String, Object> f = new LinkedHashMap<>();
+            f.put("rolledBack", false);
+            f.put("reason", e.getMessage());
+            return StepResult.of(Outcome.FAILED, "failed", e.getMessage(), f);
         }
         try {
             return body.apply(lease);

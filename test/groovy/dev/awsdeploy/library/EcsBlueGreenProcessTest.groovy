@@ -193,7 +193,7 @@ class EcsBlueGreenProcessTest {
         assertTrue(r1.liveColor != r2.liveColor)
         assertEquals(TrafficRoute.Weights.allOn(r2.liveColor as String), world.weights())
         assertEquals(r2.image, world.image(r2.liveService as String))
-        assertEquals(r1.image, world.image(r1.liveService as String), 'the first run\'s version is what it said')
+        assertEquals('the first run\'s version is what it said', r1.image, world.image(r1.liveService as String))
         assertEquals([BlueGreenWorld.V2, v3] as Set, [r1.image, r2.image] as Set)
         assertEquals([null, null, null], leaseTags())
         for (String n : ['a', 'b']) {
@@ -247,10 +247,12 @@ class EcsBlueGreenProcessTest {
 
         // As if the lease's 2 minutes without renewal had passed.
         String expired = left[0].replaceFirst(/expires=\S+/, 'expires=2020-01-01T00:00:00Z')
-        elb.addTags { it.resourceArns(world.rule).tags { t -> t.key(LEASE).value(expired) } }
+        elb.addTags { it.resourceArns(world.rule).tags([software.amazon.awssdk.services.elasticloadbalancingv2.model.Tag
+                .builder().key(LEASE).value(expired).build()]) }
         for (String s : ['myapp-blue', 'myapp-green']) {
             String arn = world.service(s).serviceArn()
-            ecs.tagResource { it.resourceArn(arn).tags { t -> t.key(LEASE).value(expired) } }
+            ecs.tagResource { it.resourceArn(arn).tags([software.amazon.awssdk.services.ecs.model.Tag.builder()
+                    .key(LEASE).value(expired).build()]) }
         }
         rollouts.looksToComplete(1)
         String v3 = BlueGreenWorld.REPO + ':v3'

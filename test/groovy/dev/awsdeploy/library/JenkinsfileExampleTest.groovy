@@ -165,14 +165,13 @@ esac
         }
         assertEquals(['mvnw -B verify', 'jib:buildTar', 'ecr-push', 'cloudwatch-alarm put', 'ecs-blue-green',
                       'ecs-blue-green', 'curl'], order)
-        assertTrue(commands.find { it.contains('ecs-blue-green') && it.contains('--action') }
-                ?.contains('--action promote'))
+        assertTrue(commands.toString(), commands.any { it.contains('ecs-blue-green') && it =~ /--action\W+promote/ })
         assertTrue(log.toString(), log.contains('Traffic: green 10 %'))
         assertTrue(log.toString(), log.contains('Awaiting promotion: green serves 10 %'))
         assertTrue(log.toString(), log.contains('Promoting: continuing Canary10Percent5Minutes from 10 % on green'))
         assertTrue(log.toString(), log.contains('Traffic: green 100 %, blue 0 % (read back)'))
         assertTrue(log.toString(), log.contains('Final check: myapp-green runs'))
-        assertEquals([:], ruleTags(), 'no promotion record and no lease are left on the rule')
+        assertEquals('no promotion record and no lease are left on the rule', [:], ruleTags())
         assertFalse(log.contains(ACCESS_KEY))
         assertFalse(log.contains(SECRET_KEY))
         assertFalse(log.contains('fakeWebhookSecret'))
@@ -201,14 +200,14 @@ esac
         pin('BUILD_NUMBER', '1')
         runScript(Repo.path('Jenkinsfile.example'))
 
-        assertEquals(['Canary'], declarative.stagesRun, 'a switch back needs no approval')
+        assertEquals('a switch back needs no approval', ['Canary'], declarative.stagesRun)
         assertEquals(['Approve', 'Promote'], declarative.stagesSkipped.findAll { it in ['Approve', 'Promote'] })
         assertEquals(new TrafficRoute.Weights(0, 100), world.weights())
         assertEquals(good, world.image('myapp-green'))
         assertEquals(['ModifyRule'], moto.mutatingRequests()*.operation().findAll {
             it != 'SetAlarmState' && !(it in MotoServer.TAG_WRITES)
         })
-        assertEquals([:], ruleTags(), 'the lease was released')
+        assertEquals('the lease was released', [:], ruleTags())
         assertTrue(log.toString(), log.contains('Standby green already runs'))
         assertEquals(1, slack.size())
         assertTrue(slack[0], slack[0].contains("deployed ${good}"))
@@ -238,8 +237,8 @@ esac
         assertEquals(['Test', 'Build', 'Push', 'Alarms', 'Canary', 'Approve'], declarative.stagesRun)
         assertEquals('ABORTED', declarative.result)
         assertEquals(new TrafficRoute.Weights(100, 0), world.weights())
-        assertEquals(env.IMAGE, world.image('myapp-green'), 'the aborted image stays on the standby')
-        assertTrue(commands.any { it.contains('ecs-blue-green') && it.contains('--action abort') })
+        assertEquals('the aborted image stays on the standby', env.IMAGE, world.image('myapp-green'))
+        assertTrue(commands.toString(), commands.any { it.contains('ecs-blue-green') && it =~ /--action\W+abort/ })
         assertTrue(log.toString(), log.contains('Rolled back: blue 100 % (read back)'))
         assertEquals([:], ruleTags())
         assertEquals(1, slack.size())
@@ -253,7 +252,7 @@ esac
             build(1, 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678', 121)
             fail('the build should fail')
         } catch (LibraryPipelineTest.PipelineError e) {
-            assertTrue(e.message, e.message.startsWith('ecsBlueGreen: rolled back'))
+            assertTrue(e.message, e.message.startsWith('ecsBlueGreen: failed: rolled back to blue (100 %)'))
             assertTrue(e.message, e.message.contains('refused to promote: HighErrorRate is ALARM'))
             declarative.runPostAfterFailure { runScript(Repo.path('Jenkinsfile.example')) }
         }

@@ -190,6 +190,25 @@ class CanaryPromotionTest extends BlueGreenTestBase {
     }
 
     @Test
+    void anAbortWhileWaitingForTheLeaseEndsTheRunWithNothingChanged() {
+        String other = new DeploymentLease.Holder("someone-else", "https://jenkins.example.com/job/other/9/",
+                clock.now(), clock.now().plus(Duration.ofHours(1))).tagValue();
+        world.elb.addTags(b -> b.resourceArns(world.rule).tags(t -> t.key(DeploymentLease.TAG).value(other)));
+        dev.awsdeploy.run.AbortSignal abort = new dev.awsdeploy.run.AbortSignal();
+        clock.at(Duration.ofSeconds(30), () -> abort.abort("SIGTERM"));
+        cli.abort(abort);
+        moto.startCounting();
+
+        Cli.Run r = deploy("--image", BlueGreenWorld.V2);
+
+        assertEquals(3, r.exit(), r.toString());
+        assertTrue(json(r).path("reason").asText().startsWith("aborted (SIGTERM) while waiting for the deployment "
+                + "lease on myapp-blue/myapp-green; nothing was changed"), r.toString());
+        assertEquals(List.of(), allMutating());
+        assertEquals(other, ruleTags().get(DeploymentLease.TAG), "the other run's lease is left alone");
+    }
+
+    @Test
     void replaysAndDryRunsTakeNoLease() {
         assertEquals(0, deploy("--image", BlueGreenWorld.V1).exit());
         assertEquals(0, deploy("--image", BlueGreenWorld.V2, "--dry-run").exit());

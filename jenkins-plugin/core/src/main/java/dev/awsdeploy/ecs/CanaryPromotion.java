@@ -119,9 +119,8 @@ final class CanaryPromotion {
                     resumed.map(x -> x.leaseToken).orElse(null), again);
         }
         if (resumed.isPresent()) {
-            run.progress().say("resume", "Resuming the " + req.action() + " of " + source.image() + " on "
-                    + resumed.get().newColor + " at phase " + resumed.get().phase + " (traffic now " + weights + ")");
-            return named(req, machine.runToEnd(resumed.get(), store, held));
+            // The truth is read from AWS, as for a resumed deploy.
+            return named(req, machine.resumeToEnd(resumed.get(), weights, store, held));
         }
 
         Instant now = run.clock().now();

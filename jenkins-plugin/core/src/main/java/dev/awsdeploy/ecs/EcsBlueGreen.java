@@ -315,8 +315,8 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
     /** Resumes a saved deploy from what was read (see {@link #resume}), holding {@code held}. */
     StepResult resumeToEnd(BlueGreenState saved, Weights weights, dev.awsdeploy.run.StateStore<BlueGreenState> store,
                            DeploymentLease held) {
-        run.progress().say("resume", "Resuming the deploy of " + source.image() + " to " + saved.newColor
-                + " at phase " + saved.phase + " (traffic now " + weights + ")");
+        run.progress().say("resume", "Resuming the " + req.action() + " of " + source.image() + " to "
+                + saved.newColor + " at phase " + saved.phase + " (traffic now " + weights + ")");
         BlueGreenState s = resume(saved, weights);
         store.save(s); // what was read is now the truth the runner starts from
         return runToEnd(s, store, held);

@@ -32,10 +32,10 @@ class EcsBlueGreenProcessTest {
     static EcsRolloutFront rollouts = EcsRolloutFront.start(moto.url())
     static final String LEASE = 'aws-deploy:lease'
     BlueGreenWorld world
+    CliProcesses processes
     Path dir
     ElasticLoadBalancingV2Client elb
     EcsClient ecs
-    final List<Process> started = []
 
     @AfterClass
     static void stopRollouts() {
@@ -48,18 +48,12 @@ class EcsBlueGreenProcessTest {
         rollouts.reset()
         rollouts.looksToComplete(1)
         world = BlueGreenWorld.standard(moto.url())
-        dir = Files.createTempDirectory('ecs-cli')
+        processes = new CliProcesses([AWS_ENDPOINT_URL: rollouts.url(), AWS_REGION: BlueGreenWorld.REGION,
+                AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing'])
+        dir = processes.dir
         elb = AwsClients.elasticLoadBalancingV2(moto.url(), BlueGreenWorld.REGION)
         ecs = AwsClients.ecs(moto.url(), BlueGreenWorld.REGION)
         moto.startCounting()
-    }
-
-    @After
-    void tearDown() {
-        started.each { it.destroyForcibly(); it.waitFor(10, TimeUnit.SECONDS) }
-        elb?.close()
-        ecs?.close()
-        world?.close()
     }
 
     private List<String> canary(String... extra) {
@@ -68,21 +62,24 @@ class EcsBlueGreenProcessTest {
                 (extra as List)
     }
 
-    private CliProcesses processes() {
-        return new CliProcesses(dir, [AWS_ENDPOINT_URL: rollouts.url(), AWS_REGION: BlueGreenWorld.REGION,
-                AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing'])
+    @After
+    void tearDown() {
+        processes.close()
+        elb?.close()
+        ecs?.close()
+        world?.close()
     }
 
     private Process run(List<String> args) {
-        return processes().run(args)
+        return processes.run(args)
     }
 
     private Process started(List<String> args, String waitFor) {
-        return processes().started(args, waitFor)
+        return processes.started(args, waitFor)
     }
 
     private String latest(String kind) {
-        return processes().latest(kind)
+        return processes.latest(kind)
     }
 
     @Test
@@ -135,14 +132,12 @@ class EcsBlueGreenProcessTest {
 
     /** Starts a run as the build at {@code buildUrl}; its output is out-NAME.txt and err-NAME.txt. */
     private Process start(String name, String buildUrl, List<String> args) {
-        Process p = processes().run(args + ['--listener-rule-arn', world.rule], name, [BUILD_URL: buildUrl,
+        return processes.run(args + ['--listener-rule-arn', world.rule], name, [BUILD_URL: buildUrl,
                 AWS_SECRET_ACCESS_KEY: 'testingSecretNeverShown'])
-        started << p
-        return p
     }
 
     private String text(String kind, String name) {
-        return processes().of(kind, name)
+        return processes.of(kind, name)
     }
 
     private Map result(String name) {

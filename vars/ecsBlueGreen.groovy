@@ -2,7 +2,7 @@ import dev.awsdeploy.pipeline.AwsDeployStep
 import groovy.transform.Field
 
 // Parameters exactly as the engine declares them (a test keeps them identical).
-@Field static final List<String> PARAMETERS = ['cluster', 'service', 'blueService', 'greenService',
+@Field static final List<String> PARAMETERS = ['deployment', 'cluster', 'service', 'blueService', 'greenService',
                                                 'listenerRuleArn', 'listenerArn', 'image', 'container',
                                                 'taskDefinition', 'desiredCount', 'trafficShift', 'alarms',
                                                 'bakeTime', 'ignoreAlarmsAtStart', 'healthCheckUrl',

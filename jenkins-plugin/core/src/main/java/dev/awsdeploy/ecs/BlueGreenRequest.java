@@ -36,8 +36,11 @@ public record BlueGreenRequest(String cluster, String blueService, String greenS
     static final Duration DEFAULT_LOCK_TIMEOUT = Duration.ofMinutes(5);
 
     public static final List<Param> PARAMS = List.of(
+            Param.string("deployment", "services (default): two services, blue and green, behind one rule; ecs: "
+                    + "ECS's own blue/green, canary or linear deployment of one service"),
             Param.string("cluster", "ECS cluster of the two services"),
-            Param.string("service", "base name: the services are <service>-blue and <service>-green"),
+            Param.string("service", "base name: the services are <service>-blue and <service>-green; with "
+                    + "deployment: 'ecs' the one service"),
             Param.string("blueService", "the blue service's name (instead of service)"),
             Param.string("greenService", "the green service's name (instead of service)"),
             Param.string("listenerRuleArn", "ALB listener rule that forwards to the two services' target groups"),
@@ -86,13 +89,14 @@ public record BlueGreenRequest(String cluster, String blueService, String greenS
             + "listener-rule/(app|net)/[^/\\s]+/[0-9a-f]+/[0-9a-f]+/[0-9a-f]+");
     private static final Pattern LISTENER = Pattern.compile("arn:aws[\\w-]*:elasticloadbalancing:[\\w-]+:\\d{12}:"
             + "listener/(app|net)/[^/\\s]+/[0-9a-f]+/[0-9a-f]+");
-    private static final Pattern IMAGE = Pattern.compile("[a-z0-9]+(?:[._-][a-z0-9]+)*(?::\\d+)?"
+    static final Pattern IMAGE = Pattern.compile("[a-z0-9]+(?:[._-][a-z0-9]+)*(?::\\d+)?"
             + "(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\\w][\\w.-]{0,127})?(?:@sha256:[0-9a-f]{64})?");
-    private static final Pattern TD_REF = Pattern.compile("[A-Za-z0-9_-]{1,255}:\\d+|arn:aws[\\w-]*:ecs:[\\w-]+:"
+    static final Pattern TD_REF = Pattern.compile("[A-Za-z0-9_-]{1,255}:\\d+|arn:aws[\\w-]*:ecs:[\\w-]+:"
             + "\\d{12}:task-definition/[A-Za-z0-9_-]{1,255}:\\d+");
 
     /** Reads and checks the input; problems are left in {@code p} for the caller's {@code p.check()}. */
     public static BlueGreenRequest read(Params p, Duration minute) {
+        p.oneOf("deployment", NativeRequest.SERVICES, List.of(NativeRequest.SERVICES, NativeRequest.ECS));
         String cluster = p.required("cluster", "give the ECS cluster's name, e.g. cluster: 'prod'");
         if (cluster != null && !CLUSTER.matcher(cluster).matches()) {
             p.problem("cluster", cluster, "is not an ECS cluster name or ARN",
@@ -258,7 +262,7 @@ public record BlueGreenRequest(String cluster, String blueService, String greenS
         }
     }
 
-    private static RegisterTaskDefinitionRequest readFile(Params p, String path) {
+    static RegisterTaskDefinitionRequest readFile(Params p, String path) {
         if (!Files.isRegularFile(Path.of(path))) {
             p.problem("taskDefinition", path, "is neither a file, family:revision nor a task definition ARN",
                     "give the path of a register-task-definition --cli-input-json file, e.g. "

@@ -80,6 +80,9 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
     }
 
     public static StepResult run(Map<String, Object> input, StepRun run) {
+        if (NativeRequest.wanted(input)) {
+            return NativeDeployment.run(input, run);
+        }
         return run(input, run, null);
     }
 

@@ -29,7 +29,7 @@ public final class BlueGreenBench {
     private final String moto;
     private final EcsRolloutFront front;
 
-    private BlueGreenBench(String moto) {
+    BlueGreenBench(String moto) {
         this.moto = moto;
         this.front = EcsRolloutFront.start(moto).looksToComplete(1);
     }
@@ -68,7 +68,8 @@ public final class BlueGreenBench {
     }
 
     /** (1) SetAlarmState ALARM during the bake → the step's rollback ModifyRule read back at 100 % blue. */
-    private void reaction(int rounds) throws Exception {
+    /** @return the median reaction in ms */
+    long reaction(int rounds) throws Exception {
         List<Long> ms = new ArrayList<>();
         List<Long> bare = new ArrayList<>();
         for (int i = 0; i < rounds; i++) {
@@ -103,6 +104,7 @@ public final class BlueGreenBench {
         System.out.println("    runs (ms): " + ms + "  median: " + median(ms) + " ms  (goal <= 2000 ms)");
         System.out.println("    yardstick: bare DescribeAlarms+ModifyRule+DescribeRules against the same moto: median "
                 + median(bare) + " ms; expected reaction = poll wait (0-1000 ms) + that");
+        return median(ms);
     }
 
     /** (2) Replay of the previous image: the standby runs it → a single ModifyRule. */
@@ -148,7 +150,13 @@ public final class BlueGreenBench {
 
     /** (3) Canary10Percent5Minutes + 5 min bake on a fake clock: read calls per 10 s of waiting. */
     private void pollingEconomy() throws Exception {
-        for (String poll : new String[] {null, "5s", "10s"}) {
+        pollingEconomy(new String[] {null, "5s", "10s"});
+    }
+
+    /** @return reads per 10 s of the last pollInterval given (null: the default) */
+    double pollingEconomy(String[] polls) throws Exception {
+        double last = 0;
+        for (String poll : polls) {
             BlueGreenWorld w = fresh();
             FakeClock clock = new FakeClock();
             Instant start = clock.now();
@@ -162,31 +170,41 @@ public final class BlueGreenBench {
                 throw new IllegalStateException(r.toString());
             }
             long waited = Duration.between(start, clock.now()).toSeconds();
-            JsonNode calls = Json.MAPPER.readTree(r.out()).path("apiCalls");
-            int reads = 0;
-            int all = 0;
             Map<String, Integer> byOp = new TreeMap<>();
-            var it = calls.fields();
-            while (it.hasNext()) {
-                var e = it.next();
-                byOp.put(e.getKey(), e.getValue().asInt());
-                all += e.getValue().asInt();
-                String op = e.getKey().substring(e.getKey().indexOf('.') + 1);
-                if (op.startsWith("Describe") || op.startsWith("List") || op.startsWith("Get")) {
-                    reads += e.getValue().asInt();
-                }
-            }
+            int all = calls(Json.MAPPER.readTree(r.out()).path("apiCalls"), byOp, false);
+            int reads = calls(Json.MAPPER.readTree(r.out()).path("apiCalls"), byOp, true);
             System.out.println("(3) Canary10Percent5Minutes + 5m bake, pollInterval "
                     + (poll == null ? "default (5s after each change, easing to 30s)" : poll + " (explicit, strict)")
                     + ", fake clock:");
             System.out.println("    waited " + waited + " s; " + all + " calls, " + reads + " reads = "
                     + String.format("%.2f", reads * 10.0 / waited) + " reads per 10 s  (goal <= 1.00)");
             System.out.println("    by operation: " + byOp);
+            last = reads * 10.0 / waited;
             w.close();
         }
+        return last;
     }
 
-    private static long median(List<Long> values) {
+    void close() {
+        front.close();
+    }
+
+    /** Adds a result's apiCalls to {@code byOp} and returns their sum (only the reads, when {@code reads}). */
+    static int calls(JsonNode apiCalls, Map<String, Integer> byOp, boolean reads) {
+        int n = 0;
+        var it = apiCalls.fields();
+        while (it.hasNext()) {
+            var e = it.next();
+            byOp.put(e.getKey(), e.getValue().asInt());
+            String op = e.getKey().substring(e.getKey().indexOf('.') + 1);
+            if (!reads || op.startsWith("Describe") || op.startsWith("List") || op.startsWith("Get")) {
+                n += e.getValue().asInt();
+            }
+        }
+        return n;
+    }
+
+    static long median(List<Long> values) {
         List<Long> s = new ArrayList<>(values);
         Collections.sort(s);
         return s.get(s.size() / 2);

@@ -7,12 +7,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.awsdeploy.run.Json;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.URLDecoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -47,13 +42,9 @@ public final class EcsRolloutFront implements AutoCloseable {
     /** How the next rollout of a service ends. */
     public enum Ending { COMPLETED, FAILED, ROLLED_BACK }
 
-    private static final Set<String> HOP = Set.of("host", "content-length", "connection", "expect", "upgrade",
-            "transfer-encoding", "keep-alive");
 
-    private final String moto;
+    private final MotoForwarder proxy;
     private final HttpServer server;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
     private final Map<String, Svc> services = new ConcurrentHashMap<>();
     private final Map<String, String> serviceOfGroup = new ConcurrentHashMap<>();
     private final Map<String, Ending> nextEnding = new ConcurrentHashMap<>();
@@ -79,7 +70,7 @@ public final class EcsRolloutFront implements AutoCloseable {
     }
 
     public EcsRolloutFront(String motoUrl, int port, int looksToComplete) {
-        this.moto = motoUrl.replaceAll("/$", "");
+        this.proxy = new MotoForwarder(motoUrl);
         this.looksToComplete = looksToComplete;
         try {
             server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 64);
@@ -149,7 +140,7 @@ public final class EcsRolloutFront implements AutoCloseable {
                     return;
                 }
             }
-            HttpResponse<byte[]> r = forward(ex, body);
+            HttpResponse<byte[]> r = proxy.forward(ex, body);
             byte[] out = r.body();
             if (target != null && target.endsWith(".DescribeServices") && r.statusCode() == 200) {
                 out = describeServices(out);
@@ -161,26 +152,8 @@ public final class EcsRolloutFront implements AutoCloseable {
         }
     }
 
-    private HttpResponse<byte[]> forward(HttpExchange ex, byte[] body) throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(moto + ex.getRequestURI()))
-                .timeout(Duration.ofSeconds(60))
-                .method(ex.getRequestMethod(), body.length == 0 ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofByteArray(body));
-        ex.getRequestHeaders().forEach((k, vs) -> {
-            if (!HOP.contains(k.toLowerCase())) {
-                vs.forEach(v -> b.header(k, v));
-            }
-        });
-        return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-    }
-
     private static void reply(HttpExchange ex, int status, String type, byte[] body) throws IOException {
-        ex.getResponseHeaders().set("Content-Type", type);
-        ex.getResponseHeaders().set("x-amzn-RequestId", "rollout-front");
-        ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
-        try (OutputStream o = ex.getResponseBody()) {
-            o.write(body);
-        }
+        MotoForwarder.reply(ex, status, type, body, "rollout-front");
     }
 
     private static void reply(HttpExchange ex, int status, String type, String body) throws IOException {
@@ -188,15 +161,7 @@ public final class EcsRolloutFront implements AutoCloseable {
     }
 
     private static Map<String, String> form(String body) {
-        Map<String, String> m = new LinkedHashMap<>();
-        for (String part : body.split("&")) {
-            int i = part.indexOf('=');
-            if (i > 0) {
-                m.put(URLDecoder.decode(part.substring(0, i), StandardCharsets.UTF_8),
-                        URLDecoder.decode(part.substring(i + 1), StandardCharsets.UTF_8));
-            }
-        }
-        return m;
+        return MotoForwarder.form(body);
     }
 
     private byte[] describeServices(byte[] answer) throws IOException {

@@ -16,6 +16,7 @@ import org.kohsuke.stapler.DataBoundSetter;
  */
 public final class EcsBlueGreenStep extends EngineStep {
     private final String cluster;
+    private String deployment;
     private String service;
     private String blueService;
     private String greenService;
@@ -63,6 +64,7 @@ public final class EcsBlueGreenStep extends EngineStep {
 
     @Override
     void collect(EngineInput in) {
+        in.put("deployment", deployment);
         in.put("cluster", cluster);
         in.put("service", service);
         in.put("blueService", blueService);
@@ -92,6 +94,15 @@ public final class EcsBlueGreenStep extends EngineStep {
 
     public String getCluster() {
         return cluster;
+    }
+
+    public String getDeployment() {
+        return deployment;
+    }
+
+    @DataBoundSetter
+    public void setDeployment(String deployment) {
+        this.deployment = EngineInput.blankToNull(deployment);
     }
 
     public String getService() {

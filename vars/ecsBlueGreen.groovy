@@ -7,7 +7,8 @@ import groovy.transform.Field
                                                 'taskDefinition', 'desiredCount', 'trafficShift', 'alarms',
                                                 'bakeTime', 'ignoreAlarmsAtStart', 'healthCheckUrl',
                                                 'healthCheckRetries', 'healthCheckInterval', 'stableTimeout',
-                                                'pollInterval', 'scaleDownStandby', 'bakeOnRollback', 'force']
+                                                'pollInterval', 'scaleDownStandby', 'bakeOnRollback', 'force',
+                                                'awaitPromotion', 'action', 'lockTimeout']
 
 /**
  * Blue/green on ECS behind an ALB: deploy to the standby colour, verify it, shift traffic, bake with alarms,

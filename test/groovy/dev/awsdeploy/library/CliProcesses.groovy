@@ -20,13 +20,25 @@ class CliProcesses implements Closeable {
     }
 
     Process run(List<String> args) {
+        return run(args, String.valueOf(System.nanoTime()), [:])
+    }
+
+    /** A run whose output goes to out-NAME.txt and err-NAME.txt ({@link #of}), with {@code extraEnv} added. */
+    Process run(List<String> args, String name, Map<String, String> extraEnv) {
         ProcessBuilder pb = new ProcessBuilder([Repo.path('bin/aws-deploy')] + args).directory(dir.toFile())
-                .redirectError(dir.resolve("err-${System.nanoTime()}.txt").toFile())
-                .redirectOutput(dir.resolve("out-${System.nanoTime()}.txt").toFile())
+                .redirectError(dir.resolve("err-${name}.txt").toFile())
+                .redirectOutput(dir.resolve("out-${name}.txt").toFile())
         pb.environment().putAll(env)
+        pb.environment().putAll(extraEnv)
         Process p = pb.start()
         started << p
         return p
+    }
+
+    /** What the run called {@code name} wrote to 'out' or 'err' so far. */
+    String of(String kind, String name) {
+        File f = dir.resolve("${kind}-${name}.txt").toFile()
+        return f.exists() ? f.getText('UTF-8') : ''
     }
 
     /** Starts a run and returns once its timeline shows {@code waitFor}. */

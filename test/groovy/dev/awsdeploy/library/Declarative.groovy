@@ -17,6 +17,11 @@ class Declarative {
     String currentStage
     boolean whenSaysNo
     String result = 'SUCCESS'
+    /** How the test answers each `input`: 'proceed', or 'abort' (the person clicks Abort, or the timeout passes). */
+    String inputAnswer = 'proceed'
+    final List<String> inputsAsked = []
+    /** What happens in the world while the question waits for its answer. */
+    Closure whileInputWaits
 
     /**
      * Jenkins runs post conditions after a failed stage; the interpreter here cannot resume after the error, so
@@ -41,6 +46,17 @@ class Declarative {
         helper.registerAllowedMethod('preserveStashes', []) { -> null }
         helper.registerAllowedMethod('timestamps', []) { -> null }
         helper.registerAllowedMethod('timeout', [Map]) { Map m -> null }
+        helper.registerAllowedMethod('timeout', [Map, Closure]) { Map m, Closure body -> body.call() }
+        // An input answered by the test. Abort makes the stage (and so the build) ABORTED, as Jenkins does: its
+        // post { aborted } runs, later stages do not.
+        helper.registerAllowedMethod('input', [Map]) { Map m ->
+            inputsAsked << (m.message as String)
+            whileInputWaits?.call()
+            if (inputAnswer == 'abort') {
+                result = 'ABORTED'
+            }
+            null
+        }
         helper.registerAllowedMethod('buildDiscarder', [Object]) { Object o -> null }
         helper.registerAllowedMethod('logRotator', [Map]) { Map m -> null }
         helper.registerAllowedMethod('parameters', [Closure]) { Closure body -> body.call() }
@@ -74,7 +90,7 @@ class Declarative {
         }
         helper.registerAllowedMethod('stages', [Closure]) { Closure body -> body.call() }
         helper.registerAllowedMethod('stage', [String, Closure]) { String name, Closure body ->
-            if (onlyStages != null && !onlyStages.contains(name)) {
+            if (onlyStages != null && !onlyStages.contains(name) || result == 'ABORTED') {
                 stagesSkipped << name
                 return null
             }
@@ -99,7 +115,8 @@ class Declarative {
                         post[condition] = body
                         boolean runNow = condition in ['always', 'cleanup'] ||
                                 condition == 'success' && result == 'SUCCESS' ||
-                                condition == 'failure' && result == 'FAILURE'
+                                condition == 'failure' && result == 'FAILURE' ||
+                                condition == 'aborted' && result == 'ABORTED'
                         runNow ? body.call() : null
                     }
                 }

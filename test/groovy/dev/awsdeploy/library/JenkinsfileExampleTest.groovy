@@ -161,15 +161,26 @@ esac
         runScript(Repo.path('Jenkinsfile.example'))
     }
 
+    private Map<String, String> ruleTags() {
+        def elb = AwsClients.elasticLoadBalancingV2(moto.url(), BlueGreenWorld.REGION)
+        try {
+            return elb.describeTags { it.resourceArns(world.rule) }.tagDescriptions()[0].tags()
+                    .collectEntries { [(it.key()): it.value()] }
+        } finally {
+            elb.close()
+        }
+    }
+
     private String digestOf(String imageUri) {
         return imageUri.substring(imageUri.indexOf('@') + 1)
     }
 
     @Test
-    void theWholePipelineTestsBuildsPushesAndDeploysWithACanaryAndTellsSlack() {
+    void theWholePipelineTestsBuildsPushesAndDeploysWithACanaryApprovedByAPersonAndTellsSlack() {
         build(1, 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678', 71)
 
-        assertEquals(['Test', 'Build', 'Push', 'Alarms', 'Deploy'], declarative.stagesRun)
+        assertEquals(['Test', 'Build', 'Push', 'Alarms', 'Canary', 'Approve', 'Promote'], declarative.stagesRun)
+        assertEquals(["Promote ${env.IMAGE} (10 % of traffic) to 100 %?".toString()], declarative.inputsAsked)
         assertEquals(['target/surefire-reports/*.xml'], junitReports)
         String image = env.IMAGE
         assertTrue(image, image.startsWith(BlueGreenWorld.REPO + '@sha256:'))
@@ -192,10 +203,15 @@ esac
             ['mvnw -B verify', 'jib:buildTar', 'ecr-push', 'cloudwatch-alarm put', 'ecs-blue-green', 'curl']
                     .find { c.contains(it) }
         }
-        assertEquals(['mvnw -B verify', 'jib:buildTar', 'ecr-push', 'cloudwatch-alarm put', 'ecs-blue-green', 'curl'],
-                order)
+        assertEquals(['mvnw -B verify', 'jib:buildTar', 'ecr-push', 'cloudwatch-alarm put', 'ecs-blue-green',
+                      'ecs-blue-green', 'curl'], order)
+        assertTrue(commands.toString(), commands.any { it.contains('ecs-blue-green') && it =~ /--action\W+promote/ })
         assertTrue(log.toString(), log.contains('Traffic: green 10 %'))
+        assertTrue(log.toString(), log.contains('Awaiting promotion: green serves 10 %'))
+        assertTrue(log.toString(), log.contains('Promoting: continuing Canary10Percent5Minutes from 10 % on green'))
         assertTrue(log.toString(), log.contains('Traffic: green 100 %, blue 0 % (read back)'))
+        assertTrue(log.toString(), log.contains('Final check: myapp-green runs'))
+        assertEquals('no promotion record and no lease are left on the rule', [:], ruleTags())
         assertFalse(log.contains(ACCESS_KEY))
         assertFalse(log.contains(SECRET_KEY))
         assertFalse(log.contains('fakeWebhookSecret'))
@@ -215,7 +231,7 @@ esac
 
         build(1, 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678', 111)
 
-        assertEquals(['Test', 'Build', 'Push', 'Alarms', 'Deploy', 'Roll out to EC2'], declarative.stagesRun)
+        assertEquals(['Test', 'Build', 'Push', 'Alarms', 'Canary', 'Approve', 'Promote', 'Roll out to EC2'], declarative.stagesRun)
         assertEquals(new TrafficRoute.Weights(0, 100), world.weights())
         assertEquals(1, fake.count('CreateDeploymentConfig'))
         def config = fake.requests('CreateDeploymentConfig')[0]
@@ -271,7 +287,7 @@ esac
         // "Restart from Stage" on Deploy of build 1: the earlier stages are skipped, its image is carried over.
         moto.startCounting()
         slack.clear()
-        declarative.onlyStages = ['Deploy'] as Set
+        declarative.onlyStages = ['Canary', 'Approve', 'Promote'] as Set
         declarative.stagesRun.clear()
         stashes.clear()
         stashes.putAll(goodStashes)
@@ -279,10 +295,14 @@ esac
         pin('BUILD_NUMBER', '1')
         runScript(Repo.path('Jenkinsfile.example'))
 
-        assertEquals(['Deploy'], declarative.stagesRun)
+        assertEquals('a switch back needs no approval', ['Canary'], declarative.stagesRun)
+        assertEquals(['Approve', 'Promote'], declarative.stagesSkipped.findAll { it in ['Approve', 'Promote'] })
         assertEquals(new TrafficRoute.Weights(0, 100), world.weights())
         assertEquals(good, world.image('myapp-green'))
-        assertEquals(['ModifyRule'], moto.mutatingRequests()*.operation().findAll { it != 'SetAlarmState' })
+        assertEquals(['ModifyRule'], moto.mutatingRequests()*.operation().findAll {
+            it != 'SetAlarmState' && !(it in MotoServer.TAG_WRITES)
+        })
+        assertEquals('the lease was released', [:], ruleTags())
         assertTrue(log.toString(), log.contains('Standby green already runs'))
         assertEquals(1, slack.size())
         assertTrue(slack[0], slack[0].contains("deployed ${good}"))
@@ -299,6 +319,41 @@ esac
             declarative.runPostAfterFailure { runScript(Repo.path('Jenkinsfile.example')) }
         }
         assertEquals(new TrafficRoute.Weights(100, 0), world.weights())
+        assertEquals(1, slack.size())
+        assertTrue(slack[0], slack[0].contains('failed; traffic stays on the healthy colour'))
+    }
+
+    @Test
+    void abortingTheApprovalPutsAllTrafficBackOnTheOldColourAndTellsSlack() {
+        declarative.inputAnswer = 'abort'
+
+        build(1, 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678', 111)
+
+        assertEquals(['Test', 'Build', 'Push', 'Alarms', 'Canary', 'Approve'], declarative.stagesRun)
+        assertEquals('ABORTED', declarative.result)
+        assertEquals(new TrafficRoute.Weights(100, 0), world.weights())
+        assertEquals('the aborted image stays on the standby', env.IMAGE, world.image('myapp-green'))
+        assertTrue(commands.toString(), commands.any { it.contains('ecs-blue-green') && it =~ /--action\W+abort/ })
+        assertTrue(log.toString(), log.contains('Rolled back: blue 100 % (read back)'))
+        assertEquals([:], ruleTags())
+        assertEquals(1, slack.size())
+        assertTrue(slack[0], slack[0].contains('was not promoted; all traffic is back on the old colour'))
+    }
+
+    @Test
+    void anAlarmWhileTheCanaryAwaitsApprovalMakesThePromoteStageRollBackAndFail() {
+        declarative.whileInputWaits = { moto.setAlarmState(BlueGreenWorld.REGION, 'HighErrorRate', 'ALARM') }
+        try {
+            build(1, 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678', 121)
+            fail('the build should fail')
+        } catch (LibraryPipelineTest.PipelineError e) {
+            assertTrue(e.message, e.message.startsWith('ecsBlueGreen: failed: rolled back to blue (100 %)'))
+            assertTrue(e.message, e.message.contains('refused to promote: HighErrorRate is ALARM'))
+            declarative.runPostAfterFailure { runScript(Repo.path('Jenkinsfile.example')) }
+        }
+        assertEquals(['Test', 'Build', 'Push', 'Alarms', 'Canary', 'Approve', 'Promote'], declarative.stagesRun)
+        assertEquals(new TrafficRoute.Weights(100, 0), world.weights())
+        assertEquals([:], ruleTags())
         assertEquals(1, slack.size())
         assertTrue(slack[0], slack[0].contains('failed; traffic stays on the healthy colour'))
     }

@@ -27,7 +27,13 @@ public record BlueGreenRequest(String cluster, String blueService, String greenS
                                boolean ignoreAlarmsAtStart, Map<String, String> healthCheckUrls,
                                int healthCheckRetries, Duration healthCheckInterval, Duration stableTimeout,
                                Duration pollInterval, boolean scaleDownStandby, boolean bakeOnRollback,
-                               boolean force) {
+                               boolean force, boolean awaitPromotion, String action, Duration lockTimeout) {
+
+    /** What a run does: deploy a version, or continue / undo a canary that awaits promotion. */
+    public static final String DEPLOY = "deploy";
+    public static final String PROMOTE = "promote";
+    public static final String ABORT = "abort";
+    static final Duration DEFAULT_LOCK_TIMEOUT = Duration.ofMinutes(5);
 
     public static final List<Param> PARAMS = List.of(
             Param.string("deployment", "services (default): two services, blue and green, behind one rule; ecs: "
@@ -67,7 +73,13 @@ public record BlueGreenRequest(String cluster, String blueService, String greenS
             Param.bool("bakeOnRollback", "also shift gradually and bake when switching back to a standby that "
                     + "already runs the version; default false (instant switch)"),
             Param.bool("force", "deploy even when the rule is caught mid-shift or the version already runs; "
-                    + "default false"));
+                    + "default false"),
+            Param.bool("awaitPromotion", "end once the canary's first increment is live, verified and its hold has "
+                    + "passed (status awaiting-promotion); promote or abort it later with action; default false"),
+            Param.string("action", "deploy (default); promote: continue the canary that awaits promotion (rest of "
+                    + "the shift, bake); abort: put 100 % back on its old colour"),
+            Param.duration("lockTimeout", "how long to wait while another deployment holds the services' lease; "
+                    + "default 5m"));
 
     static final Duration DEFAULT_POLL = Duration.ofSeconds(5);
     private static final Pattern CLUSTER = Pattern.compile("[A-Za-z0-9_-]{1,255}|arn:aws[\\w-]*:ecs:[\\w-]+:\\d{12}"
@@ -137,11 +149,13 @@ public record BlueGreenRequest(String cluster, String blueService, String greenS
                             + "arn:aws:elasticloadbalancing:<region>:<account>:listener/app/<lb>/<id>/<id>");
         }
 
+        String action = p.oneOf("action", DEPLOY, List.of(DEPLOY, PROMOTE, ABORT));
+        boolean deploy = DEPLOY.equals(action);
         String image = p.string("image");
         String container = p.string("container");
         String td = p.string("taskDefinition");
         RegisterTaskDefinitionRequest file = null;
-        if (image == null && td == null) {
+        if (image == null && td == null && deploy) {
             p.problem("image", null, "is required", "give the new image (e.g. image: '123456789012.dkr.ecr."
                     + "ap-northeast-2.amazonaws.com/myapp@sha256:...'), or taskDefinition");
         } else if (image != null && td != null) {
@@ -153,7 +167,7 @@ public record BlueGreenRequest(String cluster, String blueService, String greenS
                         "write it like registry/repository:tag or registry/repository@sha256:<64 hex digits>, "
                                 + "in lower case, without spaces");
             }
-        } else {
+        } else if (td != null) {
             if (container != null) {
                 p.problem("container", container, "only applies with image",
                         "leave container out: the taskDefinition file defines every container");
@@ -207,8 +221,39 @@ public record BlueGreenRequest(String cluster, String blueService, String greenS
         boolean scaleDown = p.bool("scaleDownStandby", false);
         boolean bakeOnRollback = p.bool("bakeOnRollback", false);
         boolean force = p.bool("force", false);
+        boolean await = p.bool("awaitPromotion", false);
+        if (await && !deploy) {
+            p.problem("awaitPromotion", true, "only applies to action 'deploy' (this is action '" + action + "')",
+                    "leave awaitPromotion out: " + action + " acts on the canary that already awaits promotion");
+        } else if (await && shift.steps().size() < 2) {
+            p.problem("awaitPromotion", true, "needs a trafficShift with a first increment to hold at, not "
+                    + shift.name(), "use e.g. trafficShift: 'Canary10Percent5Minutes' or "
+                    + "'Linear10PercentEvery1Minute'");
+        }
+        if (!deploy && shiftName != null) {
+            p.problem("trafficShift", shiftName, "does not apply to action '" + action + "'",
+                    "leave it out: a promoted canary continues with the trafficShift it was started with");
+        }
+        Duration lock = p.duration("lockTimeout", DEFAULT_LOCK_TIMEOUT);
+        if (lock.compareTo(Duration.ofHours(6)) > 0) {
+            p.problem("lockTimeout", Durations.format(lock), "is longer than 6h", "use e.g. 5m or 30m (0s: do not "
+                    + "wait)");
+        }
         return new BlueGreenRequest(cluster, blue, green, rule, listener, image, container, td, file, desired, shift,
-                alarms, bake, ignoreAtStart, urls, retries, interval, stable, poll, scaleDown, bakeOnRollback, force);
+                alarms, bake, ignoreAtStart, urls, retries, interval, stable, poll, scaleDown, bakeOnRollback, force,
+                await, action, lock);
+    }
+
+    /** The same request for the recorded version of a canary that awaits promotion (promote and abort). */
+    BlueGreenRequest forCanary(String taskDefinitionArn, TrafficShift recordedShift, List<String> recordedAlarms) {
+        return new BlueGreenRequest(cluster, blueService, greenService, listenerRuleArn, listenerArn, null, null,
+                taskDefinitionArn, null, desiredCount, recordedShift, alarms.isEmpty() ? recordedAlarms : alarms,
+                bakeTime, ignoreAlarmsAtStart, healthCheckUrls, healthCheckRetries, healthCheckInterval,
+                stableTimeout, pollInterval, scaleDownStandby, bakeOnRollback, force, false, action, lockTimeout);
+    }
+
+    public boolean deploys() {
+        return DEPLOY.equals(action);
     }
 
     private static void checkName(Params p, String param, String name) {
@@ -305,6 +350,7 @@ public record BlueGreenRequest(String cluster, String blueService, String greenS
     /** Identifies the request for the state file: a state cannot resume a different deployment. */
     public String fingerprint() {
         return String.join("|", cluster, blueService, greenService, routeArn(),
-                image != null ? image : taskDefinition, trafficShift.name());
+                image != null ? image : String.valueOf(taskDefinition), trafficShift.name())
+                + (deploys() ? "" : "|" + action);
     }
 }

@@ -13,7 +13,9 @@ public final class BlueGreenState implements Serializable {
     private static final long serialVersionUID = 1L;
 
     public enum Phase { REGISTER, UPDATE, STANDBY, HEALTH_URL, SHIFT, HOLD, BAKE, FINISH, DONE, ROLLBACK,
-        ROLLED_BACK, FAILED }
+        ROLLED_BACK, FAILED,
+        // awaitPromotion: the first increment held and verified; the record is written, then the run ends.
+        AWAIT, AWAITING_PROMOTION }
 
     public Phase phase;
     /** The colour serving 100 % when the deploy started, and the colour being deployed. */
@@ -50,6 +52,8 @@ public final class BlueGreenState implements Serializable {
     /** AWS calls that failed (after the SDK's own retries) in consecutive ticks (see RetryPolicy). */
     public int errors;
     public String reason;
+    /** The token of this deploy's lease (DeploymentLease): a resumed run recognises its own lease by it. */
+    public String leaseToken;
     /** Seconds spent per phase group (register, standby, shift, bake, rollback). */
     public Map<String, Long> timings = new LinkedHashMap<>();
 
@@ -75,6 +79,7 @@ public final class BlueGreenState implements Serializable {
         s.failures = failures;
         s.errors = errors;
         s.reason = reason;
+        s.leaseToken = leaseToken;
         s.timings = new LinkedHashMap<>(timings);
         return s;
     }
@@ -99,11 +104,13 @@ public final class BlueGreenState implements Serializable {
             case UPDATE, STANDBY, HEALTH_URL -> "standby";
             case SHIFT, HOLD -> "shift";
             case BAKE, FINISH -> "bake";
+            case AWAIT, AWAITING_PROMOTION -> "shift";
             default -> "rollback";
         };
     }
 
     public boolean finished() {
-        return phase == Phase.DONE || phase == Phase.ROLLED_BACK || phase == Phase.FAILED;
+        return phase == Phase.DONE || phase == Phase.ROLLED_BACK || phase == Phase.FAILED
+                || phase == Phase.AWAITING_PROMOTION;
     }
 }

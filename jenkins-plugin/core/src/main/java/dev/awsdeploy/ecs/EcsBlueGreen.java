@@ -63,6 +63,9 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
     private Duration calmPoll = CALM_POLL;
     /** For a resumed run: what the previous run had done, appended to a failure's reason. */
     private String resumeNote = "";
+    // ---- issue 12 (lease, promotion): the deploy's lease while it runs, and where the promotion record lives
+    DeploymentLease lease;
+    ResourceTags routeTags;
 
     EcsBlueGreen(StepRun run, BlueGreenRequest req, EcsClient ecs, ElasticLoadBalancingV2Client elb, TrafficRoute route,
                  AlarmGate gate, TaskDefinitionSource source, Map<String, String> groups) {
@@ -80,6 +83,16 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
         if (NativeRequest.wanted(input)) {
             return NativeDeployment.run(input, run);
         }
+        return run(input, run, null);
+    }
+
+    /**
+     * One pass: read, plan, act. A pass that would change something and holds no lease yet takes the lease and
+     * then plans again under it ({@link #underLease}), so the plan is made from what is true once no other
+     * deployment can change it. Dry runs and replays that change nothing take no lease.
+     */
+    private static StepResult run(Map<String, Object> input, StepRun run, DeploymentLease held) {
+        Instant readAt = run.clock().now();
         Params p = new Params(input, BlueGreenRequest.PARAMS);
         Duration minute = shiftMinute(run);
         BlueGreenRequest req = BlueGreenRequest.read(p, minute);
@@ -94,7 +107,7 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
         ElasticLoadBalancingV2Client elb = aws.client(ElasticLoadBalancingV2Client.class,
                 ElasticLoadBalancingV2Client::builder, "ELASTIC_LOAD_BALANCING_V2");
         if (!minute.equals(Duration.ofMinutes(1))) {
-            run.progress().say("note", "A minute of trafficShift and bakeTime lasts " + Durations.format(minute)
+            run.progress().changed("note", "note", "A minute of trafficShift and bakeTime lasts " + Durations.format(minute)
                     + " (AWS_DEPLOY_SHIFT_MINUTE, for demos)");
         }
 
@@ -113,10 +126,17 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
                 AlarmGate.InsufficientData.OK);
         AlarmGate.Reading alarms = gate == null ? null : startup(run, () -> gate.read("alarms"));
         TaskDefinitionSource source = new TaskDefinitionSource(ecs, req);
+        ResourceTags routeTags = ResourceTags.elb(elb, req.routeArn(), req.routeParam() + " "
+                + TaskDefinitionSource.shortName(req.routeArn()));
+        if (!req.deploys()) {
+            return CanaryPromotion.run(req, run, aws, ecs, elb, routeTags, services, groups, held,
+                    l -> run(input, run, l));
+        }
 
         var store = run.stateStore(BlueGreenState.class, req.fingerprint());
         var resumed = store.load();
         EcsBlueGreen machine = new EcsBlueGreen(run, req, ecs, elb, route, gate, source, groups);
+        machine.routeTags = routeTags;
         if (gate != null && req.pollInterval() == null) {
             machine.calmPoll = startup(run, () -> calmPoll(CloudWatch.client(aws),
                     req.alarms()));
@@ -127,13 +147,21 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
             TaskDefinition oldTd = startup(run, () -> describe(ecs,
                     services.get(saved.oldColor).taskDefinition()));
             source.prepare(oldTd);
-            run.progress().say("resume", "Resuming the deploy of " + source.image() + " to " + saved.newColor
-                    + " at phase " + saved.phase + " (traffic now " + weights + ")");
-            BlueGreenState s = machine.resume(saved, weights);
-            store.save(s); // what was read is now the truth the runner starts from
-            return machine.result(run.runner().run(machine, s, store));
+            if (held == null) {
+                // A resumed run recognises its own lease by the token in its state.
+                return underLease(req, run, lease(run, ecs, req, services, routeTags), saved.leaseToken,
+                        l -> l.undisturbedSince(readAt) ? machine.resumeToEnd(saved, weights, store, l)
+                                : run(input, run, l));
+            }
+            return machine.resumeToEnd(saved, weights, store, held);
         }
 
+        PromotionRecord awaiting = PromotionRecord.read(routeTags);
+        if (awaiting != null && !req.force()) {
+            throw new BadInputException("action", BlueGreenRequest.DEPLOY, req.routeParam() + " " + req.routeArn()
+                    + " holds " + awaiting.describe(), "promote it (action: 'promote') or abort it (action: "
+                    + "'abort') first, or pass force: true to deploy over it");
+        }
         String live = weights.live();
         if (live == null) {
             if (!req.force()) {
@@ -155,7 +183,7 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
         run.record().before("traffic", Map.of("blue", weights.blue(), "green", weights.green()));
         run.record().before("services", Map.of(req.blueService(), services.get("blue").taskDefinition(),
                 req.greenService(), services.get("green").taskDefinition()));
-        run.progress().say("plan", "Live: " + live + " (" + req.service(live) + ", "
+        run.progress().changed("plan", "plan", "Live: " + live + " (" + req.service(live) + ", "
                 + TaskDefinitionSource.shortName(liveService.taskDefinition()) + ", " + weights + "); standby: "
                 + standby + " (" + req.service(standby) + ", "
                 + TaskDefinitionSource.shortName(standbyService.taskDefinition()) + ")");
@@ -172,7 +200,7 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
             return machine.unchanged(s, liveTd.taskDefinitionArn());
         }
         if (alarms != null) {
-            run.progress().say("alarms", "Alarms at start: " + alarms.summary());
+            run.progress().changed("alarms", "alarms", "Alarms at start: " + alarms.summary());
             if (alarms.isFiring() && !req.ignoreAlarmsAtStart()) {
                 s.phase = Phase.FAILED;
                 s.reason = "refused to start: " + alarms.describeFiring();
@@ -211,7 +239,103 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
         if (run.isDryRun()) {
             return TaskDefinitionDiff.between(liveTd, source.newDefinition()).addTo(machine.plan(s), run.progress());
         }
-        return machine.result(run.runner().run(machine, s, store));
+        if (held == null) {
+            // Planned from reads that are still the truth unless another run was met: then plan again under it.
+            return underLease(req, run, lease(run, ecs, req, services, routeTags), null,
+                    l -> l.undisturbedSince(readAt) ? machine.runToEnd(s, store, l) : run(input, run, l));
+        }
+        return machine.runToEnd(s, store, held);
+    }
+
+    // ---- issue 12: the deployment lease around every run that changes something
+
+    /** The lease on what a deploy changes: the rule (or listener) and both services. */
+    static DeploymentLease lease(StepRun run, EcsClient ecs, BlueGreenRequest req, Map<String, Service> services,
+                                 ResourceTags routeTags) {
+        return new DeploymentLease(run, req.blueService() + "/" + req.greenService(), List.of(routeTags,
+                ResourceTags.ecs(ecs, services.get("blue").serviceArn(), "service " + req.blueService()),
+                ResourceTags.ecs(ecs, services.get("green").serviceArn(), "service " + req.greenService())));
+    }
+
+    /**
+     * Takes the lease (waiting up to lockTimeout), runs {@code body} holding it and releases it at the end, also
+     * on failure, rollback and abort. Another deployment holding it all that time ends the run TIMED_OUT (exit 4)
+     * naming it; nothing was changed.
+     */
+    static StepResult underLease(BlueGreenRequest req, StepRun run, DeploymentLease lease, String token,
+                                 java.util.function.Function<DeploymentLease, StepResult> body) {
+        try {
+            lease.acquire(token, req.lockTimeout());
+        } catch (DeploymentLease.TimeoutException e) {
+            run.progress().say("decision", "Not starting: " + e.getMessage());
+            Map<String, Object> f = new LinkedHashMap<>();
+            f.put("leaseOwner", e.holder().owner());
+            f.put("leaseSince", e.holder().since().toString());
+            f.put("rolledBack", false);
+            f.put("reason", e.getMessage());
+            return StepResult.of(Outcome.TIMED_OUT, "locked", e.getMessage(), f);
+        } catch (dev.awsdeploy.run.StepFailedException e) {
+            if (!run.abort().aborted()) {
+                throw e;
+            }
+            lease.release();
+            Map<String, Object> f = new LinkedHashMap<>();
+            f.put("rolledBack", false);
+            f.put("reason", e.getMessage());
+            return StepResult.of(Outcome.FAILED, "failed", e.getMessage(), f);
+        }
+        try {
+            return body.apply(lease);
+        } finally {
+            lease.release();
+        }
+    }
+
+    // Package access for CanaryPromotion (issue 12).
+    StepRun stepRun() {
+        return run;
+    }
+
+    BlueGreenRequest request() {
+        return req;
+    }
+
+    TaskDefinitionSource source() {
+        return source;
+    }
+
+    TrafficRoute route() {
+        return route;
+    }
+
+    void calmPoll(Duration d) {
+        calmPoll = d;
+    }
+
+    /** Resumes a saved deploy from what was read (see {@link #resume}), holding {@code held}. */
+    StepResult resumeToEnd(BlueGreenState saved, Weights weights, dev.awsdeploy.run.StateStore<BlueGreenState> store,
+                           DeploymentLease held) {
+        run.progress().say("resume", "Resuming the " + req.action() + " of " + source.image() + " to "
+                + saved.newColor + " at phase " + saved.phase + " (traffic now " + weights + ")");
+        BlueGreenState s = resume(saved, weights);
+        store.save(s); // what was read is now the truth the runner starts from
+        return runToEnd(s, store, held);
+    }
+
+    /** Runs the machine holding {@code held} (its token goes into the state), then tidies the promotion record. */
+    StepResult runToEnd(BlueGreenState s, dev.awsdeploy.run.StateStore<BlueGreenState> store, DeploymentLease held) {
+        lease = held;
+        s.leaseToken = held.token();
+        BlueGreenState end = run.runner().run(this, s, store);
+        if (end.phase == Phase.DONE || end.phase == Phase.ROLLED_BACK) {
+            try {
+                PromotionRecord.clear(routeTags);
+            } catch (SdkException e) {
+                run.progress().say("aws", "Could not remove the promotion record from " + routeTags.label() + ": "
+                        + dev.awsdeploy.aws.AwsFailure.describe(e));
+            }
+        }
+        return result(end);
     }
 
     /** A read before the first tick, under the same transient-failure policy as every tick. */
@@ -377,6 +501,14 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
     @Override
     public Tick<BlueGreenState> tick(BlueGreenState s) {
         try {
+            // issue 12: keep the lease alive; a run whose lease was taken over stops without changing anything.
+            if (lease != null && !s.finished()) {
+                try {
+                    lease.renewIfDue();
+                } catch (DeploymentLease.LostException e) {
+                    return fail(s, e.getMessage() + " (traffic left as it is: " + route.read() + ")");
+                }
+            }
             Tick<BlueGreenState> t = step(s);
             if (t.state().errors == s.errors) {
                 t.state().errors = 0; // a tick that went through ends a run of failures
@@ -427,7 +559,8 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
             case HOLD, BAKE -> watch(s);
             case FINISH -> finish(s);
             case ROLLBACK -> rollback(s);
-            case DONE, ROLLED_BACK, FAILED -> Tick.done(s);
+            case AWAIT -> CanaryPromotion.await(this, s);
+            case DONE, ROLLED_BACK, FAILED, AWAITING_PROMOTION -> Tick.done(s);
         };
     }
 
@@ -656,6 +789,10 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
                 run.progress().say("phase", "Bake passed" + (gate == null ? "" : ": no alarm fired"));
                 return Tick.wakeAt(n.to(Phase.FINISH, now()), now());
             }
+            if (req.awaitPromotion() && s.step == 0) {
+                // issue 12: the first increment is live, verified and held: record it, then end the run.
+                return Tick.wakeAt(n.to(Phase.AWAIT, now()), now());
+            }
             BlueGreenState next = n.to(Phase.SHIFT, now());
             next.step = s.step + 1;
             next.intent = null;
@@ -665,6 +802,28 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
     }
 
     private Tick<BlueGreenState> finish(BlueGreenState s) {
+        // issue 12: success only once the live state was read again and is what this run deployed.
+        String wrong;
+        try {
+            wrong = FinalCheck.problem(ecs, route, req, s);
+        } catch (SdkException e) {
+            // Not the scale-down's failure (awsFailed's FINISH case): no success without the check.
+            BlueGreenState n = s.copy();
+            n.errors = s.errors + 1;
+            if (RetryPolicy.tryAgain(e, n.errors)) {
+                run.progress().say("aws", "AWS call failed during the final check (" + n.errors + " in a row): "
+                        + AwsFailure.describe(e));
+                return Tick.wakeAt(n, now().plus(RetryPolicy.backoff(n.errors)));
+            }
+            return rollbackOrFail(n, "final check: AWS failed: " + AwsFailure.describe(e));
+        }
+        if (wrong != null) {
+            run.progress().say("decision", "Final check failed: " + wrong);
+            return rollbackOrFail(s, "final check: " + wrong);
+        }
+        run.progress().say("verified", "Final check: " + req.service(s.newColor) + " runs "
+                + TaskDefinitionSource.shortName(s.taskDefinitionArn) + " (primary deployment) and "
+                + (req.usesRule() ? "the rule" : "the listener") + " sends it 100 % (read just now)");
         if (req.scaleDownStandby()) {
             String old = req.service(s.oldColor);
             ecs.updateService(b -> b.cluster(req.cluster()).service(old).desiredCount(0));
@@ -806,7 +965,7 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
                 + s.newColor, f);
     }
 
-    private Map<String, Object> fields(BlueGreenState s, String live, String arn, boolean rolledBack, String reason) {
+    Map<String, Object> fields(BlueGreenState s, String live, String arn, boolean rolledBack, String reason) {
         Map<String, Object> f = new LinkedHashMap<>();
         f.put("liveColor", live);
         f.put("previousColor", s.oldColor);
@@ -832,6 +991,7 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
                         ? " (switched to the standby that already ran it)" : ""),
                         fields(s, s.newColor, s.taskDefinitionArn, false, null));
             }
+            case AWAITING_PROMOTION -> CanaryPromotion.awaitingResult(this, s);
             case ROLLED_BACK -> {
                 run.record().after("traffic", Map.of(s.oldColor, 100, s.newColor, 0));
                 Map<String, Object> f = fields(s, s.oldColor, s.taskDefinitionArn, true, s.reason);

@@ -204,7 +204,8 @@ public record NativeRequest(String cluster, String service, String image, String
     BlueGreenRequest sourceRequest() {
         return new BlueGreenRequest(cluster, service, service, null, null, image, container, taskDefinition,
                 taskDefinitionFile, desiredCount, TrafficShift.ALL_AT_ONCE, alarms, bakeTime, ignoreAlarmsAtStart,
-                Map.of(), 1, Duration.ofSeconds(10), stableTimeout, pollInterval, false, false, force);
+                Map.of(), 1, Duration.ofSeconds(10), stableTimeout, pollInterval, false, false, force, false,
+                BlueGreenRequest.DEPLOY, BlueGreenRequest.DEFAULT_LOCK_TIMEOUT);
     }
 
     /** Identifies the request for the state file: a state cannot resume a different deployment. */

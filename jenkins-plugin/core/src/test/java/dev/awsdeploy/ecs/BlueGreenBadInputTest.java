@@ -124,7 +124,19 @@ class BlueGreenBadInputTest extends BlueGreenTestBase {
                         w -> base(w, "--stable-timeout", "1s")),
                 new Case("unknown alarm", "alarms", "no such alarm", w -> base(w, "--alarms", "HighErorRate")),
                 new Case("force that is not a boolean", "force", "is not true or false",
-                        w -> base(w, "--force", "maybe"))).map(Arguments::of);
+                        w -> base(w, "--force", "maybe")),
+                // issue 12: promotion and the lease
+                new Case("awaitPromotion with AllAtOnce", "awaitPromotion", "needs a trafficShift with a first "
+                        + "increment to hold at", w -> base(w, "--await-promotion", "")),
+                new Case("an unknown action", "action", "is not one of deploy, promote, abort",
+                        w -> base(w, "--action", "promte")),
+                new Case("awaitPromotion with promote", "awaitPromotion", "only applies to action 'deploy'",
+                        w -> base(w, "--image", null, "--action", "promote", "--await-promotion", "")),
+                new Case("trafficShift with abort", "trafficShift", "does not apply to action 'abort'",
+                        w -> base(w, "--image", null, "--action", "abort", "--traffic-shift",
+                                "Canary10Percent5Minutes")),
+                new Case("lockTimeout of a day", "lockTimeout", "is longer than 6h",
+                        w -> base(w, "--lock-timeout", "24h"))).map(Arguments::of);
     }
 
     @ParameterizedTest(name = "{0}")

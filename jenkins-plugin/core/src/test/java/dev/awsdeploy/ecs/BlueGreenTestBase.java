@@ -86,8 +86,15 @@ abstract class BlueGreenTestBase {
         AwsFront.loseAnswer(faults, rollouts.url(), op, occurrence, loss);
     }
 
+    /** The changes to services, task definitions and traffic (lease and record tags are asserted separately). */
     List<String> mutating() {
         // SetAlarmState is the test playing CloudWatch, not the step.
+        return moto.mutatingRequests().stream().map(MotoServer.Request::operation)
+                .filter(op -> !op.equals("SetAlarmState") && !MotoServer.TAG_WRITES.contains(op)).toList();
+    }
+
+    /** Every change the step made, tags included. */
+    List<String> allMutating() {
         return moto.mutatingRequests().stream().map(MotoServer.Request::operation)
                 .filter(op -> !op.equals("SetAlarmState")).toList();
     }

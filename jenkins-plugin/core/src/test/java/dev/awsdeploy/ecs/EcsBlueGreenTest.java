@@ -315,11 +315,17 @@ class EcsBlueGreenTest extends BlueGreenTestBase {
     @ParameterizedTest(name = "killed at {0} s of the deploy")
     @ValueSource(ints = {0, 3, 120, 330})
     void aKilledRunResumesFromItsStateFileWithoutRegisteringOrUpdatingTwice(int killAt, @TempDir Path dir) {
-        // 0: right after registering; 3: waiting for the standby; 120: holding 10 %; 330: baking at 100 %.
+        // 0: right after registering; else seconds after the deployment lease is taken (its settle pause comes
+        // first): 3: waiting for the standby; 120: holding 10 %; 330: baking at 100 %.
         Path state = dir.resolve("state.json");
-        clock.at(Duration.ofSeconds(killAt), () -> {
+        Runnable kill = () -> {
             throw new IllegalStateException("killed");
-        });
+        };
+        if (killAt == 0) {
+            clock.atFirstSleepWhen(() -> moto.count("RegisterTaskDefinition") > 0, kill);
+        } else {
+            clock.at(DeploymentLease.SETTLE.plusSeconds(killAt), kill);
+        }
         String[] args = {"--image", BlueGreenWorld.V2, "--traffic-shift", "Canary10Percent5Minutes", "--bake-time",
             "1m", "--alarms", "HighErrorRate", "--state-file", state.toString()};
 
@@ -377,7 +383,7 @@ class EcsBlueGreenTest extends BlueGreenTestBase {
     void aRunKilledRightAfterRegisteringFindsItsTaskDefinitionInsteadOfRegisteringAgain(@TempDir Path dir)
             throws Exception {
         Path state = dir.resolve("state.json");
-        clock.at(Duration.ZERO, () -> {
+        clock.atFirstSleepWhen(() -> moto.count("RegisterTaskDefinition") > 0, () -> {
             throw new IllegalStateException("killed");
         });
         assertEquals(1, deploy("--image", BlueGreenWorld.V2, "--state-file", state.toString()).exit());

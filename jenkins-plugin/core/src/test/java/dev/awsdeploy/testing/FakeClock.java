@@ -5,6 +5,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -14,6 +16,7 @@ import java.util.function.Consumer;
 public final class FakeClock implements StepClock {
     private Instant now;
     private final List<Hook> hooks = new ArrayList<>();
+    private final List<Map.Entry<BooleanSupplier, Runnable>> conditions = new ArrayList<>();
 
     private record Hook(Instant at, Consumer<Instant> action) {
     }
@@ -50,6 +53,23 @@ public final class FakeClock implements StepClock {
             });
         }
         due.forEach(h -> h.action().accept(now));
+        List<Runnable> met = new ArrayList<>();
+        synchronized (this) {
+            conditions.removeIf(c -> {
+                if (c.getKey().getAsBoolean()) {
+                    met.add(c.getValue());
+                    return true;
+                }
+                return false;
+            });
+        }
+        met.forEach(Runnable::run);
+    }
+
+    /** Runs {@code action} once, at the first sleep when {@code condition} holds ("once the step registered"). */
+    public synchronized FakeClock atFirstSleepWhen(BooleanSupplier condition, Runnable action) {
+        conditions.add(Map.entry(condition, action));
+        return this;
     }
 
     /** Runs {@code action} once the clock has passed {@code after} from its start. */

@@ -136,6 +136,9 @@ public final class MotoServer implements BeforeEachCallback {
         return out;
     }
 
+    /** Operations that only write tags: ecsBlueGreen's deployment lease and promotion record. */
+    public static final List<String> TAG_WRITES = List.of("AddTags", "RemoveTags", "TagResource", "UntagResource");
+
     public List<Request> mutatingRequests() {
         return requests().stream().filter(Request::mutating).toList();
     }

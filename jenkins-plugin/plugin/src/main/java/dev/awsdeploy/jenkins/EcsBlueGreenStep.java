@@ -38,6 +38,9 @@ public final class EcsBlueGreenStep extends EngineStep {
     private Boolean scaleDownStandby;
     private Boolean bakeOnRollback;
     private Boolean force;
+    private Boolean awaitPromotion;
+    private String action;
+    private String lockTimeout;
 
     @DataBoundConstructor
     public EcsBlueGreenStep(String cluster) {
@@ -84,6 +87,9 @@ public final class EcsBlueGreenStep extends EngineStep {
         in.put("scaleDownStandby", scaleDownStandby);
         in.put("bakeOnRollback", bakeOnRollback);
         in.put("force", force);
+        in.put("awaitPromotion", awaitPromotion);
+        in.put("action", action);
+        in.put("lockTimeout", lockTimeout);
     }
 
     public String getCluster() {
@@ -286,6 +292,33 @@ public final class EcsBlueGreenStep extends EngineStep {
     @DataBoundSetter
     public void setForce(Boolean force) {
         this.force = force;
+    }
+
+    public Boolean getAwaitPromotion() {
+        return awaitPromotion;
+    }
+
+    @DataBoundSetter
+    public void setAwaitPromotion(Boolean awaitPromotion) {
+        this.awaitPromotion = awaitPromotion;
+    }
+
+    public String getAction() {
+        return action;
+    }
+
+    @DataBoundSetter
+    public void setAction(String action) {
+        this.action = EngineInput.blankToNull(action);
+    }
+
+    public String getLockTimeout() {
+        return lockTimeout;
+    }
+
+    @DataBoundSetter
+    public void setLockTimeout(String lockTimeout) {
+        this.lockTimeout = EngineInput.blankToNull(lockTimeout);
     }
 
     @Extension

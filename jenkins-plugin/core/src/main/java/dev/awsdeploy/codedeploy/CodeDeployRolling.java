@@ -99,7 +99,7 @@ public final class CodeDeployRolling {
             DeploymentWait.State s = resumed.get();
             run.progress().say("resume", "Resuming the wait on deployment " + s.deploymentId + "; deadline stays "
                     + s.deadline);
-            return result(run, req, run.runner().run(machine, s, store), null, null);
+            return run.runner().then(machine, s, store, end -> result(run, req, end, null, null));
         }
 
         // Read: the application's platform, the group, then everything the plan needs.
@@ -138,7 +138,7 @@ public final class CodeDeployRolling {
                     }
                     DeploymentWait.State s = DeploymentWait.State.start(d.deploymentId(), platform,
                             req.autoRollback(), run.clock().now(), req.timeout());
-                    return result(run, req, run.runner().run(machine, s, store), config, revision);
+                    return run.runner().then(machine, s, store, end -> result(run, req, end, config, revision));
                 }
                 Optional<String> deployed = lastSuccessfulWithRevision(cd, group, revision.location());
                 if (deployed.isPresent() && !req.force()) {
@@ -177,7 +177,7 @@ public final class CodeDeployRolling {
             DeploymentWait.State s = DeploymentWait.State.start(id, platform, req.autoRollback(), run.clock().now(),
                     req.timeout());
             store.save(s);
-            return result(run, req, run.runner().run(machine, s, store), config, revision);
+            return run.runner().then(machine, s, store, end -> result(run, req, end, config, revision));
         } finally {
             revision.close();
         }

@@ -122,7 +122,7 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
             source.prepare(describe(ecs, services.get(s.oldColor).taskDefinition()));
             run.progress().say("resume", "Resuming the deploy of " + source.image() + " to " + s.newColor
                     + " at phase " + s.phase + " (traffic now " + weights + ")");
-            return machine.result(run.runner().run(machine, s, store));
+            return run.runner().then(machine, s, store, machine::result);
         }
 
         String live = weights.live();
@@ -201,7 +201,7 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
         if (run.isDryRun()) {
             return machine.plan(s);
         }
-        return machine.result(run.runner().run(machine, s, store));
+        return run.runner().then(machine, s, store, machine::result);
     }
 
     /**

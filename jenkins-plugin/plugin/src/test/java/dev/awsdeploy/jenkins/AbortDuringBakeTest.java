@@ -4,15 +4,11 @@ import static org.junit.Assert.assertEquals;
 
 import dev.awsdeploy.ecs.BlueGreenWorld;
 import dev.awsdeploy.ecs.TrafficRoute.Weights;
-import dev.awsdeploy.testing.EcsRolloutFront;
-import dev.awsdeploy.testing.MotoServer;
 import hudson.model.Result;
-import java.util.Map;
 import org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition;
 import org.jenkinsci.plugins.workflow.job.WorkflowJob;
 import org.jenkinsci.plugins.workflow.job.WorkflowRun;
-import org.junit.AfterClass;
-import org.junit.BeforeClass;
+import org.junit.ClassRule;
 import org.junit.Rule;
 import org.junit.Test;
 import org.jvnet.hudson.test.JenkinsRule;
@@ -23,30 +19,18 @@ import org.jvnet.hudson.test.JenkinsRule;
  * the build ends ABORTED with a log that says who aborted.
  */
 public class AbortDuringBakeTest {
-    static MotoServer moto;
-    static EcsRolloutFront rollouts;
+    @ClassRule
+    public static AwsEmulators aws = new AwsEmulators();
 
     @Rule
     public JenkinsRule r = new JenkinsRule();
 
-    @BeforeClass
-    public static void startAws() {
-        moto = MotoServer.with(Map.of("MOTO_ECS_SERVICE_RUNNING", "2"));
-        rollouts = EcsRolloutFront.start(moto.url());
-    }
-
-    @AfterClass
-    public static void stopAws() {
-        rollouts.close();
-    }
-
     @Test
     public void anAbortDuringTheBakeRollsBackAndTheBuildIsAborted() throws Exception {
-        moto.reset();
-        rollouts.reset();
+        aws.reset();
         JenkinsAws.credential(r);
-        JenkinsAws.environment(r, rollouts.url(), BlueGreenWorld.REGION);
-        try (BlueGreenWorld w = BlueGreenWorld.standard(moto.url())) {
+        JenkinsAws.environment(r, aws.endpoint(), BlueGreenWorld.REGION);
+        try (BlueGreenWorld w = BlueGreenWorld.standard(aws.moto().url())) {
             WorkflowJob p = r.jenkins.createProject(WorkflowJob.class, "bake");
             p.setDefinition(new CpsFlowDefinition("ecsBlueGreen cluster: 'prod', service: 'myapp', listenerRuleArn: '"
                     + w.rule + "', image: '" + BlueGreenWorld.V2 + "', trafficShift: 'AllAtOnce', bakeTime: '30m', "

@@ -5,15 +5,12 @@ import static org.junit.Assert.assertEquals;
 import dev.awsdeploy.ecs.BlueGreenWorld;
 import dev.awsdeploy.ecs.TrafficRoute.Weights;
 import dev.awsdeploy.testing.AwsClients;
-import dev.awsdeploy.testing.EcsRolloutFront;
-import dev.awsdeploy.testing.MotoServer;
 import hudson.model.Result;
-import java.util.Map;
 import org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition;
 import org.jenkinsci.plugins.workflow.job.WorkflowJob;
 import org.jenkinsci.plugins.workflow.job.WorkflowRun;
 import org.junit.AfterClass;
-import org.junit.BeforeClass;
+import org.junit.ClassRule;
 import org.junit.Rule;
 import org.junit.Test;
 import org.jvnet.hudson.test.JenkinsSessionRule;
@@ -25,30 +22,23 @@ import software.amazon.awssdk.services.ecs.EcsClient;
  * goes live, and no second one is registered.
  */
 public class RestartMidWaitTest {
-    static MotoServer moto;
-    static EcsRolloutFront rollouts;
+    @ClassRule
+    public static AwsEmulators aws = new AwsEmulators();
     /** The AWS side outlives the controller's restart, as AWS does. */
     static BlueGreenWorld world;
 
     @Rule
     public JenkinsSessionRule sessions = new JenkinsSessionRule();
 
-    @BeforeClass
-    public static void startAws() {
-        moto = MotoServer.with(Map.of("MOTO_ECS_SERVICE_RUNNING", "2"));
-        rollouts = EcsRolloutFront.start(moto.url());
-    }
-
     @AfterClass
-    public static void stopAws() {
+    public static void closeWorld() {
         if (world != null) {
             world.close();
         }
-        rollouts.close();
     }
 
     private static int revisions() {
-        try (EcsClient ecs = AwsClients.ecs(moto.url(), BlueGreenWorld.REGION)) {
+        try (EcsClient ecs = AwsClients.ecs(aws.moto().url(), BlueGreenWorld.REGION)) {
             return ecs.listTaskDefinitions(b -> b.familyPrefix("myapp")).taskDefinitionArns().size();
         }
     }
@@ -56,12 +46,11 @@ public class RestartMidWaitTest {
     @Test
     public void aCanaryResumesAfterARestartWithoutASecondTaskDefinition() throws Throwable {
         sessions.then(r -> {
-            moto.reset();
-            rollouts.reset();
-            world = BlueGreenWorld.standard(moto.url());
+            aws.reset();
+            world = BlueGreenWorld.standard(aws.moto().url());
             JenkinsAws.credential(r);
             // A canary minute of 3 s: 15 s at 10 %, long enough to restart in the middle.
-            JenkinsAws.environment(r, rollouts.url(), BlueGreenWorld.REGION, "AWS_DEPLOY_SHIFT_MINUTE=3s");
+            JenkinsAws.environment(r, aws.endpoint(), BlueGreenWorld.REGION, "AWS_DEPLOY_SHIFT_MINUTE=3s");
             WorkflowJob p = r.jenkins.createProject(WorkflowJob.class, "deploy");
             p.setDefinition(new CpsFlowDefinition("def d = ecsBlueGreen cluster: 'prod', service: 'myapp', "
                     + "listenerRuleArn: '" + world.rule + "', image: '" + BlueGreenWorld.V2 + "', trafficShift: "

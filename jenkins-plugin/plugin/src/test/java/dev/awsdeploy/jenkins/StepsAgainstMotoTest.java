@@ -12,19 +12,14 @@ import dev.awsdeploy.ecs.BlueGreenWorld;
 import dev.awsdeploy.ecs.TrafficRoute.Weights;
 import dev.awsdeploy.testing.AwsClients;
 import dev.awsdeploy.testing.AwsFront;
-import dev.awsdeploy.testing.EcsRolloutFront;
-import dev.awsdeploy.testing.MotoServer;
 import hudson.model.Fingerprint;
 import hudson.model.Result;
 import java.util.List;
-import java.util.Map;
 import org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition;
 import org.jenkinsci.plugins.workflow.job.WorkflowJob;
 import org.jenkinsci.plugins.workflow.job.WorkflowRun;
-import org.junit.After;
-import org.junit.AfterClass;
 import org.junit.Before;
-import org.junit.BeforeClass;
+import org.junit.ClassRule;
 import org.junit.Rule;
 import org.junit.Test;
 import org.jvnet.hudson.test.JenkinsRule;
@@ -39,31 +34,19 @@ import software.amazon.awssdk.services.codedeploy.CodeDeployClient;
  */
 public class StepsAgainstMotoTest {
     private static final String REGION = BlueGreenWorld.REGION;
-    static MotoServer moto;
-    static EcsRolloutFront rollouts;
+    @ClassRule
+    public static AwsEmulators aws = new AwsEmulators();
 
     @Rule
     public JenkinsRule r = new JenkinsRule();
 
     private AWSCredentialsImpl credential;
 
-    @BeforeClass
-    public static void startAws() {
-        moto = MotoServer.with(Map.of("MOTO_ECS_SERVICE_RUNNING", "2"));
-        rollouts = EcsRolloutFront.start(moto.url());
-    }
-
-    @AfterClass
-    public static void stopAws() {
-        rollouts.close();
-    }
-
     @Before
     public void given() throws Exception {
-        moto.reset();
-        rollouts.reset();
+        aws.reset();
         credential = JenkinsAws.credential(r);
-        JenkinsAws.environment(r, rollouts.url(), REGION, "AWS_DEPLOY_SHIFT_MINUTE=1s");
+        JenkinsAws.environment(r, aws.endpoint(), REGION, "AWS_DEPLOY_SHIFT_MINUTE=1s");
     }
 
     private WorkflowRun build(String script, Result expected) throws Exception {
@@ -81,7 +64,7 @@ public class StepsAgainstMotoTest {
     }
 
     private static MetricAlarm alarm(String name) {
-        try (CloudWatchClient cw = AwsClients.cloudWatch(moto.url(), REGION)) {
+        try (CloudWatchClient cw = AwsClients.cloudWatch(aws.moto().url(), REGION)) {
             List<MetricAlarm> found = cw.describeAlarms(b -> b.alarmNames(name)).metricAlarms();
             return found.isEmpty() ? null : found.get(0);
         }
@@ -112,20 +95,20 @@ public class StepsAgainstMotoTest {
 
     @Test
     public void anAlarmWaitFailsTheBuildSoonAfterTheAlarmEntersAlarm() throws Exception {
-        try (CloudWatchClient cw = AwsClients.cloudWatch(moto.url(), REGION)) {
+        try (CloudWatchClient cw = AwsClients.cloudWatch(aws.moto().url(), REGION)) {
             cw.putMetricAlarm(a -> a.alarmName("HighErrorRate").namespace("MyApp").metricName("Errors")
                     .statistic("Sum").period(60).evaluationPeriods(1).threshold(5.0)
                     .comparisonOperator("GreaterThanThreshold"));
         }
-        moto.setAlarmState(REGION, "HighErrorRate", "OK");
+        aws.moto().setAlarmState(REGION, "HighErrorRate", "OK");
         WorkflowJob p = r.jenkins.createProject(WorkflowJob.class, "gate");
         // The endpoint through withEnv this time: straight to moto, not the rollout simulator.
-        p.setDefinition(new CpsFlowDefinition("withEnv(['AWS_ENDPOINT_URL=" + moto.url() + "']) {\n"
+        p.setDefinition(new CpsFlowDefinition("withEnv(['AWS_ENDPOINT_URL=" + aws.moto().url() + "']) {\n"
                 + "  cloudWatchAlarm action: 'wait', alarms: ['HighErrorRate'], duration: '10m', pollInterval: '1s', "
                 + "credentialsId: '" + JenkinsAws.CREDENTIALS_ID + "'\n}\n", true));
         WorkflowRun b = p.scheduleBuild2(0).waitForStart();
         r.waitForMessage("Watching HighErrorRate", b);
-        moto.setAlarmState(REGION, "HighErrorRate", "ALARM");
+        aws.moto().setAlarmState(REGION, "HighErrorRate", "ALARM");
 
         r.assertBuildStatus(Result.FAILURE, r.waitForCompletion(b));
         r.assertLogContains("HighErrorRate is ALARM", b);
@@ -134,7 +117,7 @@ public class StepsAgainstMotoTest {
 
     @Test
     public void ecsBlueGreenAllAtOnceMovesAllTrafficToTheNewColour() throws Exception {
-        try (BlueGreenWorld w = BlueGreenWorld.standard(moto.url())) {
+        try (BlueGreenWorld w = BlueGreenWorld.standard(aws.moto().url())) {
             WorkflowRun b = build("def d = ecsBlueGreen cluster: 'prod', service: 'myapp', listenerRuleArn: '"
                     + w.rule + "', image: '" + BlueGreenWorld.V2 + "', trafficShift: 'AllAtOnce', bakeTime: '0s', "
                     + "credentialsId: '" + JenkinsAws.CREDENTIALS_ID + "'\necho \"live=${d.liveColor}\"",
@@ -149,7 +132,7 @@ public class StepsAgainstMotoTest {
 
     @Test
     public void anEcsBlueGreenCanaryRollsBackWhenTheAlarmFiresDuringTheCanary() throws Exception {
-        try (BlueGreenWorld w = BlueGreenWorld.standard(moto.url())) {
+        try (BlueGreenWorld w = BlueGreenWorld.standard(aws.moto().url())) {
             WorkflowJob p = r.jenkins.createProject(WorkflowJob.class, "canary");
             p.setDefinition(new CpsFlowDefinition("ecsBlueGreen cluster: 'prod', service: 'myapp', listenerRuleArn: '"
                     + w.rule + "', image: '" + BlueGreenWorld.V2 + "', trafficShift: 'Canary10Percent5Minutes', "
@@ -157,7 +140,7 @@ public class StepsAgainstMotoTest {
                     + "'", true));
             WorkflowRun b = p.scheduleBuild2(0).waitForStart();
             r.waitForMessage("Holding 10 %", b);
-            moto.setAlarmState(REGION, "HighErrorRate", "ALARM");
+            aws.moto().setAlarmState(REGION, "HighErrorRate", "ALARM");
 
             r.assertBuildStatus(Result.FAILURE, r.waitForCompletion(b));
             r.assertLogContains("HighErrorRate is ALARM", b);
@@ -184,7 +167,7 @@ public class StepsAgainstMotoTest {
 
             r.assertLogContains("status=Succeeded", b);
             List<String> created;
-            try (CodeDeployClient cd = AwsClients.codeDeploy(moto.url(), "eu-west-1")) {
+            try (CodeDeployClient cd = AwsClients.codeDeploy(aws.moto().url(), "eu-west-1")) {
                 created = cd.listDeployments(l -> l.applicationName("myapp").deploymentGroupName("prod"))
                         .deployments();
             }

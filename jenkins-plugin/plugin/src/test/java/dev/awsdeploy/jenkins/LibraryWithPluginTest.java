@@ -127,4 +127,22 @@ public class LibraryWithPluginTest {
                     .metricAlarms().stream().findFirst().orElse(null));
         }
     }
+
+    /**
+     * The finding of issue 9: with the plugin installed, Jenkinsfile.example did not compile ("Missing required
+     * parameter: action" at its bare cloudWatchAlarm call). Now it compiles, validates and runs its stages.
+     */
+    @Test
+    public void jenkinsfileExampleCompilesWithThePluginInstalled() throws Exception {
+        WorkflowJob p = r.jenkins.createProject(WorkflowJob.class, "example");
+        p.setDefinition(new CpsFlowDefinition(Files.readString(repositoryRoot().resolve("Jenkinsfile.example"),
+                StandardCharsets.UTF_8), true));
+
+        // It ends as this controller allows (no sources, no such cluster); what matters is that it ran at all.
+        WorkflowRun b = r.waitForCompletion(p.scheduleBuild2(0).waitForStart());
+
+        r.assertLogNotContains("startup failed", b);
+        r.assertLogNotContains("Missing required parameter", b);
+        r.assertLogContains("(Test)", b);
+    }
 }

@@ -46,6 +46,11 @@ public final class MachineScheduler implements AutoCloseable {
         return new MachineScheduler(pool, true);
     }
 
+    /** Whether {@link #close()} was called: its machines are abandoned, their results never come. */
+    public boolean isClosed() {
+        return closed;
+    }
+
     /** Machines scheduled and not yet finished. */
     public int active() {
         return jobs.size();

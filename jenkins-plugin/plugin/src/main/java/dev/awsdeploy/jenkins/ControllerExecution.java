@@ -1,6 +1,7 @@
 package dev.awsdeploy.jenkins;
 
 import dev.awsdeploy.run.AbortSignal;
+import dev.awsdeploy.run.MachineScheduler;
 import dev.awsdeploy.run.StepDefinition;
 import hudson.AbortException;
 import hudson.EnvVars;
@@ -136,6 +137,7 @@ final class ControllerExecution extends StepExecution {
     /** On a timer thread: the step's first piece; the rest is scheduled by the engine. */
     private void begin(AbortSignal signal, boolean resumed, Authentication auth) {
         StepContext context = getContext();
+        MachineScheduler scheduler = ControllerWork.scheduler();
         File home = null;
         try {
             Run<?, ?> run = context.get(Run.class);
@@ -155,17 +157,17 @@ final class ControllerExecution extends StepExecution {
             File inputs = new File(home, "inputs");
             Engine.start(definition, input, environment(context, resumed), credentials, false, listener.getLogger(),
                             resumable ? new File(home, "state.json").toPath() : null, signal,
-                            message -> lastEvent = message, ControllerWork.scheduler(), ControllerWork.as(auth))
+                            message -> lastEvent = message, scheduler, ControllerWork.as(auth))
                     .whenComplete((report, thrown) -> ControllerWork.as(auth).accept(
-                            () -> end(report, thrown, run, listener, workspace, inputs)));
+                            () -> end(scheduler, report, thrown, run, listener, workspace, inputs)));
         } catch (Throwable t) {
-            end(null, t, null, null, null, home == null ? null : new File(home, "inputs"));
+            end(scheduler, null, t, null, null, null, home == null ? null : new File(home, "inputs"));
         }
     }
 
-    private void end(EngineReport report, Throwable thrown, Run<?, ?> run, TaskListener listener, FilePath workspace,
-                     File inputs) {
-        if (ControllerWork.stopping()) {
+    private void end(MachineScheduler scheduler, EngineReport report, Throwable thrown, Run<?, ?> run,
+                     TaskListener listener, FilePath workspace, File inputs) {
+        if (scheduler.isClosed()) {
             return; // Jenkins is stopping: the step resumes from its saved state after the restart
         }
         running = false;

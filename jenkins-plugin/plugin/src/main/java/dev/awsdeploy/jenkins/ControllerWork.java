@@ -18,13 +18,13 @@ import org.springframework.security.core.Authentication;
  * tick of its machine are timer tasks; between ticks a waiting step holds no thread. Each piece runs under the
  * build's authentication and with the plugin's class loader (the AWS SDK finds its interceptors through it).
  * <p>
- * When Jenkins stops, nothing more is scheduled and no step is completed: the steps' saved states are resumed
- * after the restart ({@code onResume}).
+ * When Jenkins stops, its scheduler is closed: nothing more is scheduled and no step of that Jenkins is completed
+ * (a step checks its own scheduler, so a Jenkins started again in this JVM is not affected); the steps' saved
+ * states are resumed after the restart ({@code onResume}).
  */
 final class ControllerWork {
     private static final Logger LOGGER = Logger.getLogger(ControllerWork.class.getName());
     private static MachineScheduler scheduler;
-    private static volatile boolean stopping;
 
     private ControllerWork() {
     }
@@ -34,11 +34,6 @@ final class ControllerWork {
             scheduler = new MachineScheduler(Timer.get());
         }
         return scheduler;
-    }
-
-    /** Whether Jenkins is stopping: a step must then neither complete nor fail (it resumes after the restart). */
-    static boolean stopping() {
-        return stopping;
     }
 
     /** Runs {@code work} on the timer as {@code auth}. */
@@ -63,7 +58,6 @@ final class ControllerWork {
     /** Jenkins is stopping: schedule nothing more, close the SDK's shared HTTP client and timeout thread. */
     @Terminator
     public static void stop() {
-        stopping = true;
         MachineScheduler s;
         synchronized (ControllerWork.class) {
             s = scheduler;

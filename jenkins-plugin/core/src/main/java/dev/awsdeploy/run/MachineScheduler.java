@@ -46,6 +46,14 @@ public final class MachineScheduler implements AutoCloseable {
         return new MachineScheduler(pool, true);
     }
 
+    /**
+     * Runs {@code work} (a step's first piece: read the input, plan, act up to the first wait) on the scheduler's
+     * threads, so that starting many steps at once does not take a thread each either.
+     */
+    public <T> CompletableFuture<T> supply(java.util.function.Supplier<T> work) {
+        return CompletableFuture.supplyAsync(work, executor);
+    }
+
     /** Whether {@link #close()} was called: its machines are abandoned, their results never come. */
     public boolean isClosed() {
         return closed;

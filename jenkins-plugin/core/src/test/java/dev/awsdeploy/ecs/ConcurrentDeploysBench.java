@@ -58,13 +58,9 @@ public final class ConcurrentDeploysBench {
 
     private CompletableFuture<Outcome> run(StepDefinition d, String action, Map<String, Object> input) {
         StepRun run = StepRun.builder(d.step(), action).env(env).scheduler(scheduler).defaultChain(false).build();
-        CompletableFuture<StepResult> started;
-        try {
-            started = d.runner().run(input, run).completion();
-        } catch (RuntimeException e) {
-            started = CompletableFuture.failedFuture(e);
-        }
-        return started.handle((r, thrown) -> {
+        // The first piece on the scheduler's threads too, as the plugin runs it on Jenkins' timer.
+        return scheduler.supply(() -> d.runner().run(input, run)).thenCompose(StepResult::completion)
+                .handle((r, thrown) -> {
             try (run) {
                 if (thrown != null) {
                     return new Outcome("ERROR " + thrown, 0);
@@ -106,15 +102,46 @@ public final class ConcurrentDeploysBench {
         EcsRolloutFront front = EcsRolloutFront.start(moto.url()).looksToComplete(1);
         ThreadMXBean threadBean = ManagementFactory.getThreadMXBean();
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
-        try (BlueGreenWorld world = BlueGreenWorld.standard(moto.url());
-             MachineScheduler scheduler = MachineScheduler.withThreads(threads, "bench-scheduler")) {
-            ConcurrentDeploysBench b = new ConcurrentDeploysBench(world, front.url(), scheduler);
-            b.pairs(n + 2);
-            // Warm-up (classes, the shared HTTP client, the simulator's threads); then the baseline.
-            check(b.deploy(n + 1).join());
+        try (BlueGreenWorld world = BlueGreenWorld.standard(moto.url())) {
+            // The emulators' own threads (the simulator's pool of 8, the test clients') exist before the baseline.
+            long motoStart = System.nanoTime();
+            int probes = 200;
+            for (int i = 0; i < probes; i++) {
+                world.elb.describeRules(r -> r.listenerArn(world.listener));
+            }
+            double motoCallsPerSecond = probes / ((System.nanoTime() - motoStart) / 1e9);
+            warmSimulator(front.url());
             System.gc();
+            java.util.Set<String> before = threadNames();
             int baseline = threadBean.getThreadCount();
             long heapBefore = memory.getHeapMemoryUsage().getUsed();
+            run(n, threads, world, front, threadBean, memory, baseline, heapBefore, motoCallsPerSecond, before);
+        } finally {
+            front.close();
+        }
+        System.exit(0);
+    }
+
+    private static void warmSimulator(String url) throws Exception {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        for (int i = 0; i < 16; i++) {
+            http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url + "/moto-api/data.json")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.discarding());
+        }
+    }
+
+    private static void run(int n, int threads, BlueGreenWorld world, EcsRolloutFront front, ThreadMXBean threadBean,
+                            MemoryMXBean memory, int baseline, long heapBefore, double motoCallsPerSecond,
+                            java.util.Set<String> before) throws Exception {
+        java.util.Set<String> added = new java.util.TreeSet<>();
+        java.util.Set<String> testSide = new java.util.TreeSet<>();
+        int peakOurs = 0;
+        try (MachineScheduler scheduler = MachineScheduler.withThreads(threads, "bench-scheduler")) {
+            ConcurrentDeploysBench b = new ConcurrentDeploysBench(world, front.url(), scheduler);
+            b.pairs(n + 2);
+            int peak = threadBean.getThreadCount();
+            check(b.deploy(n + 1).join()); // warm-up: classes, the shared HTTP client
+            peak = Math.max(peak, threadBean.getThreadCount());
 
             long t = System.nanoTime();
             Outcome oneDeploy = check(b.deploy(n).join());
@@ -123,7 +150,6 @@ public final class ConcurrentDeploysBench {
             Outcome oneGate = check(b.gate("10s").join());
             long gateMs = ms(t);
 
-            int peak = 0;
             long peakHeap = 0;
             t = System.nanoTime();
             List<CompletableFuture<Outcome>> deploys = new ArrayList<>();
@@ -137,6 +163,23 @@ public final class ConcurrentDeploysBench {
             CompletableFuture<Void> done = CompletableFuture.allOf(all.toArray(new CompletableFuture[0]));
             while (!done.isDone()) {
                 peak = Math.max(peak, threadBean.getThreadCount());
+                int ours = 0;
+                for (String name : threadNames()) {
+                    if (before.contains(name)) {
+                        continue;
+                    }
+                    // A new worker of a java.net.http client the test made before the baseline (moto's reset, the
+                    // world's set-up) is the test's, not the engine's.
+                    java.util.regex.Matcher client = java.util.regex.Pattern.compile("(HttpClient-\\d+)-Worker-\\d+")
+                            .matcher(name);
+                    if (client.matches() && before.contains(client.group(1) + "-SelectorManager")) {
+                        testSide.add(name.replaceAll("\\d+$", "N"));
+                    } else {
+                        added.add(name.replaceAll("\\d+$", "N"));
+                        ours++;
+                    }
+                }
+                peakOurs = Math.max(peakOurs, ours);
                 peakHeap = Math.max(peakHeap, memory.getHeapMemoryUsage().getUsed());
                 Thread.sleep(50);
             }
@@ -152,8 +195,10 @@ public final class ConcurrentDeploysBench {
                     + " threads; moto through the ECS rollout simulator; real clock");
             System.out.printf("  %-58s %d of %d (green at 100 %% read back: %d), waits %d of %d%n",
                     "deploys succeeded", count(deploys), n, live, count(gates), n);
-            System.out.printf("  %-58s %d (goal <= 10)%n", "peak threads beyond the JVM's own (" + baseline
-                    + ", with moto's simulator)", peak - baseline);
+            System.out.printf("  %-58s %d (goal <= 10): %s%n", "peak threads of aws-deploy (beyond the JVM's own "
+                    + baseline + ")", peakOurs, added);
+            System.out.printf("  %-58s %d, of which the test's own HTTP clients' workers: %s%n",
+                    "peak threads beyond the baseline, all counted", peak - baseline, testSide);
             System.out.printf("  %-58s %.1f MiB (%.2f MiB per running step)%n", "peak heap growth",
                     (peakHeap - heapBefore) / 1048576.0, (peakHeap - heapBefore) / 1048576.0 / (2 * n));
             System.out.printf("  %-58s %d ms%n", "yardstick: one deploy alone, same scheduler", deployMs);
@@ -164,10 +209,17 @@ public final class ConcurrentDeploysBench {
                     oneDeploy.calls());
             System.out.printf("  %-58s %.1f (one wait alone: %d)%n", "API calls per wait", calls(gates) / n,
                     oneGate.calls());
-        } finally {
-            front.close();
+            double total = calls(deploys) + calls(gates);
+            System.out.printf("  %-58s %.0f calls/s: the %.0f calls of the run need %.0f s of moto alone%n",
+                    "yardstick: moto's own pace (one client, back to back)", motoCallsPerSecond, total,
+                    total / motoCallsPerSecond);
         }
-        System.exit(0);
+    }
+
+    private static java.util.Set<String> threadNames() {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        Thread.getAllStackTraces().keySet().forEach(t -> names.add(t.getName()));
+        return names;
     }
 
     private static Outcome check(Outcome o) {

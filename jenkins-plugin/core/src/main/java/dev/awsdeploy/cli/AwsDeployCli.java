@@ -219,6 +219,9 @@ public final class AwsDeployCli {
             if (e.getCause() instanceof RuntimeException r) {
                 throw r;
             }
+            if (e.getCause() instanceof Error err) {
+                throw err; // as it would have been thrown in this thread
+            }
             throw e;
         }
     }

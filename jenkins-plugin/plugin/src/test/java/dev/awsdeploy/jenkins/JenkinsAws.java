@@ -29,7 +29,7 @@ final class JenkinsAws {
     }
 
     /** AWS_ENDPOINT_URL and AWS_REGION for every build, plus more NAME=VALUE pairs (e.g. AWS_DEPLOY_SHIFT_MINUTE). */
-    static void environment(JenkinsRule r, String endpoint, String region, String... more) {
+    static void environment(JenkinsRule r, String endpoint, String region, String... more) throws IOException {
         EnvironmentVariablesNodeProperty p = new EnvironmentVariablesNodeProperty();
         p.getEnvVars().put("AWS_ENDPOINT_URL", endpoint);
         p.getEnvVars().put("AWS_REGION", region);

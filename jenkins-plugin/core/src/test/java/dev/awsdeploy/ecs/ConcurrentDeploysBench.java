@@ -1,6 +1,6 @@
 package dev.awsdeploy.ecs;
 
-import dev.awsdeploy.cli.Steps;
+import dev.awsdeploy.Steps;
 import dev.awsdeploy.run.MachineScheduler;
 import dev.awsdeploy.run.StepDefinition;
 import dev.awsdeploy.run.StepResult;

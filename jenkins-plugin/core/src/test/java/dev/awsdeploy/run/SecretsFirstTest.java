@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.awsdeploy.cli.Steps;
+import dev.awsdeploy.Steps;
 import dev.awsdeploy.testing.Cli;
 import java.util.LinkedHashMap;
 import java.util.Map;

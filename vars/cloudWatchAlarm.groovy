@@ -15,9 +15,20 @@ import groovy.transform.Field
 @Field static final Map<String, String> CLI = [put: 'cloudwatch-alarm put', delete: 'cloudwatch-alarm delete',
                                                wait: 'cloudwatch-alarm wait', putMetric: 'cloudwatch-alarm put-metric']
 
-/** Creates or updates a metric alarm: {@code cloudWatchAlarm file: 'alarms/high-error-rate.json'}. */
+/**
+ * {@code cloudWatchAlarm file: 'alarms/high-error-rate.json'} creates or updates a metric alarm; {@code action}
+ * (put, the default, delete, wait or putMetric) chooses another action, exactly as the plugin step's optional
+ * {@code action} does, so a bare call in a declarative {@code steps} block validates against the plugin's step.
+ */
 Map call(Map args = [:]) {
-    return put(args)
+    Map input = [:]
+    input.putAll(args ?: [:])
+    String action = input.remove('action') ?: 'put'
+    if (!PARAMETERS.containsKey(action)) {
+        error("cloudWatchAlarm: action '${action}' is not one of ${PARAMETERS.keySet().join(', ')}; "
+                + "write e.g. cloudWatchAlarm action: 'wait', alarms: ['HighErrorRate']")
+    }
+    return runAction(action, input)
 }
 
 Map put(Map args) {
@@ -37,7 +48,14 @@ Map putMetric(Map args) {
     return runAction('putMetric', args)
 }
 
-private Map runAction(String action, Map args) {
+private Map runAction(String action, Map given) {
+    Map args = [:]
+    args.putAll(given ?: [:])
+    Object named = args.remove('action')
+    if (named != null && named != action) {
+        error("cloudWatchAlarm.${action}: action '${named}' contradicts .${action}; leave action out, or call "
+                + "cloudWatchAlarm action: '${named}', ...")
+    }
     return AwsDeployStep.run(this, [name: 'cloudWatchAlarm', action: action, cli: CLI[action],
                                     params: PARAMETERS[action]], args)
 }

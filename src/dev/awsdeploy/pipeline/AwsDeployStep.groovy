@@ -32,7 +32,12 @@ class AwsDeployStep implements Serializable {
             if (action) {
                 stepArgs.action = action
             }
-            return script.steps."${step.name}"(stepArgs) as Map
+            // The plugin's properties are typed; the CLI takes text. Coerce as the CLI would read it.
+            Map coerced = PluginArgs.coerce(stepArgs, PluginArgs.types(step.name as String))
+            if (coerced.problems) {
+                script.error("${label}: bad input: ${coerced.problems.join('; ')}")
+            }
+            return script.steps."${step.name}"(coerced.args) as Map
         }
         return runCli(script, label, step.cli as String, input)
     }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import dev.awsdeploy.run.Param;
 import dev.awsdeploy.run.StepDefinition;
 import dev.awsdeploy.testing.Repo;
+import java.beans.Introspector;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -97,8 +98,14 @@ class PluginStepsMatchEngineTest {
         for (String s : sources) {
             Matcher m = SETTER.matcher(s);
             while (m.find()) {
-                String name = Character.toLowerCase(m.group(1).charAt(0)) + m.group(1).substring(1);
-                assertEquals(name, m.group(3), "setter set" + m.group(1) + " should take a parameter named " + name);
+                // As structs (DescribableModel) and Stapler name a setter's property: setETag is "ETag", seteTag "eTag".
+                String name = Introspector.decapitalize(m.group(1));
+                assertEquals(name, m.group(3), "setter set" + m.group(1) + " binds the property '" + name
+                        + "' (Introspector.decapitalize), so its parameter should be named so");
+                // structs reads a property back (Snippet Generator, uninstantiate) through "get" + capitalized name.
+                String getter = "get" + Character.toUpperCase(name.charAt(0)) + name.substring(1);
+                assertTrue(Pattern.compile("public\\s+[\\w<>]+\\s+" + getter + "\\(\\)").matcher(s).find(),
+                        className + ": property " + name + " needs the getter " + getter + "() structs reads it by");
                 String previous = props.put(name, m.group(2).trim());
                 assertEquals(null, previous, className + " declares " + name + " twice");
             }

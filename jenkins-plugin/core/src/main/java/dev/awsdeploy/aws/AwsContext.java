@@ -11,6 +11,8 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -53,11 +55,58 @@ public final class AwsContext implements RunSession {
         this.env = b.env;
         this.secrets = b.secrets;
         this.maxAttempts = b.maxAttempts;
-        this.http = UrlConnectionHttpClient.builder()
-                .connectionTimeout(Duration.ofSeconds(10))
-                .socketTimeout(Duration.ofSeconds(60))
-                .build();
+        this.http = Shared.http();
         this.credentials = credentials;
+    }
+
+    /**
+     * What every run in this JVM shares: one HTTP client (connections are per host, not per run) and one scheduled
+     * executor for the SDK's call timeouts. Without them each SDK client starts its own pool of timeout threads: a
+     * hundred waiting deploys would hold hundreds of threads. Clients given these do not close them; {@link
+     * #shutdownShared()} does (the plugin, when Jenkins stops).
+     */
+    private static final class Shared {
+        private static SdkHttpClient http;
+        private static ScheduledExecutorService timeouts;
+
+        static synchronized SdkHttpClient http() {
+            if (http == null) {
+                http = UrlConnectionHttpClient.builder()
+                        .connectionTimeout(Duration.ofSeconds(10))
+                        .socketTimeout(Duration.ofSeconds(60))
+                        .build();
+            }
+            return http;
+        }
+
+        static synchronized ScheduledExecutorService timeouts() {
+            if (timeouts == null) {
+                ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(1, r -> {
+                    Thread t = new Thread(r, "aws-deploy-sdk-timeouts");
+                    t.setDaemon(true);
+                    return t;
+                });
+                pool.setRemoveOnCancelPolicy(true);
+                timeouts = pool;
+            }
+            return timeouts;
+        }
+
+        static synchronized void shutdown() {
+            if (http != null) {
+                http.close();
+                http = null;
+            }
+            if (timeouts != null) {
+                timeouts.shutdownNow();
+                timeouts = null;
+            }
+        }
+    }
+
+    /** Closes the shared HTTP client and timeout thread; runs started afterwards get new ones. */
+    public static void shutdownShared() {
+        Shared.shutdown();
     }
 
     /**
@@ -170,6 +219,7 @@ public final class AwsContext implements RunSession {
                 .retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder().maxAttempts(maxAttempts).build())
                 .addExecutionInterceptor(calls)
                 .apiCallAttemptTimeout(Duration.ofSeconds(60))
+                .scheduledExecutorService(Shared.timeouts())
                 .build();
     }
 
@@ -191,10 +241,16 @@ public final class AwsContext implements RunSession {
         return client(StsClient.class, StsClient::builder, "STS");
     }
 
-    /** Who we are, read once (account and ARN only, never keys). */
+    /**
+     * Who we are, read once (account and ARN only, never keys). The STS client it takes is closed at once: a run
+     * that waits for an hour needs no STS client (an assumed role's refresh has its own, in the base context).
+     */
     public Map<String, Object> identity() {
         if (identity == null) {
-            GetCallerIdentityResponse who = sts().getCallerIdentity();
+            GetCallerIdentityResponse who;
+            try (StsClient sts = configure(StsClient.builder(), "STS").build()) {
+                who = sts.getCallerIdentity();
+            }
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("account", who.account());
             m.put("arn", who.arn());
@@ -212,7 +268,7 @@ public final class AwsContext implements RunSession {
                 // closing is best effort
             }
         });
-        http.close();
+        // The HTTP client is shared (see Shared); it stays open for the other runs.
         if (base != null) {
             base.close();
         }

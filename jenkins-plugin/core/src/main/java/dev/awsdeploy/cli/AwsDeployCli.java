@@ -4,6 +4,7 @@ import dev.awsdeploy.Steps;
 import dev.awsdeploy.run.AbortSignal;
 import dev.awsdeploy.run.BadInputException;
 import dev.awsdeploy.run.Json;
+import dev.awsdeploy.run.MachineScheduler;
 import dev.awsdeploy.run.Outcome;
 import dev.awsdeploy.run.Param;
 import dev.awsdeploy.run.Problem;
@@ -23,6 +24,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
@@ -199,12 +201,15 @@ public final class AwsDeployCli {
                     + "--output text")), false, new Secrets());
         }
         Secrets secrets = new Secrets();
+        // The step's waits are scheduled ticks on one thread; this thread only waits for the result.
+        MachineScheduler scheduler = MachineScheduler.withThreads(1, "aws-deploy");
         StepRun.Builder b = StepRun.builder(d.step(), d.action()).env(env).clock(clock).abort(abort)
-                .secrets(secrets).listener(new Timeline(err)).stateFile(stateFile).defaultChain(defaultChain);
-        try (StepRun run = b.build()) {
+                .secrets(secrets).listener(new Timeline(err)).stateFile(stateFile).defaultChain(defaultChain)
+                .scheduler(scheduler);
+        try (scheduler; StepRun run = b.build()) {
             StepResult result;
             try {
-                result = run.finish(d.runner().run(input, run));
+                result = run.finish(completed(d.runner().run(input, run)));
             } catch (BadInputException e) {
                 return badInput(e.problems(), json, secrets);
             } catch (StepFailedException | SdkException e) {
@@ -230,6 +235,21 @@ public final class AwsDeployCli {
                         String.valueOf(e.getMessage())))));
             }
             return Outcome.ERROR.exitCode();
+        }
+    }
+
+    /** The final result of a step whose machine may still be scheduled; what a tick threw is thrown here. */
+    static StepResult completed(StepResult result) {
+        try {
+            return result.completion().join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err; // as it would have been thrown in this thread
+            }
+            throw e;
         }
     }
 

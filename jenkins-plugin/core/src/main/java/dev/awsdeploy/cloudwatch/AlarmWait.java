@@ -106,8 +106,7 @@ public final class AlarmWait implements StepMachine<AlarmWait.State> {
             fields.put("dryRun", true);
             return StepResult.of(Outcome.SUCCEEDED, "would-wait", "dry run: alarms now " + first.summary(), fields);
         }
-        State end = run.runner().run(machine, machine.judge(initial, first), store);
-        return machine.result(end);
+        return run.runner().then(machine, machine.judge(initial, first), store, machine::result);
     }
 
     @Override

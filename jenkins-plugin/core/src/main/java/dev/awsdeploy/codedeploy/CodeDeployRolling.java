@@ -114,7 +114,7 @@ public final class CodeDeployRolling {
             DeploymentWait.State s = resumed.get();
             run.progress().say("resume", "Resuming the wait on deployment " + s.deploymentId + "; deadline stays "
                     + s.deadline);
-            return result(run, req, run.runner().run(machine, s, store), null, null, null);
+            return run.runner().then(machine, s, store, end -> result(run, req, end, null, null, null));
         }
 
         // Read: the application's platform, the group, then everything the plan needs.
@@ -236,7 +236,7 @@ public final class CodeDeployRolling {
         DeploymentWait.State s = DeploymentWait.State.start(id, platform, req.autoRollback(), run.clock().now(),
                 req.timeout());
         store.save(s);
-        return result(run, req, run.runner().run(machine, s, store), config, revision, group);
+        return run.runner().then(machine, s, store, end -> result(run, req, end, config, revision, group));
     }
 
     private static void createConfig(CodeDeployClient once, CodeDeployClient cd, ConfigPlan config, StepRun run) {

@@ -78,7 +78,7 @@ final class Promotion {
                     + id + " with automatic rollback", run.clock().now());
         }
         store.save(s);
-        return CodeDeployRolling.result(run, req, run.runner().run(machine, s, store), null, null, group);
+        return run.runner().then(machine, s, store, end -> CodeDeployRolling.result(run, req, end, null, null, group));
     }
 
     /** The revision given with promote/abort, as {@link RevisionSource#describe} names it; null when none. */

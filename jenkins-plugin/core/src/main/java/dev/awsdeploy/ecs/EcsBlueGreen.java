@@ -284,11 +284,19 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
             f.put("reason", e.getMessage());
             return StepResult.of(Outcome.FAILED, "failed", e.getMessage(), f);
         }
+        StepResult r;
         try {
-            return body.apply(lease);
-        } finally {
+            r = body.apply(lease);
+        } catch (RuntimeException | Error e) {
             lease.release();
+            throw e;
         }
+        if (!r.isPending()) {
+            lease.release();
+            return r;
+        }
+        // Scheduled (CLI, plugin): the lease is held until the machine has finished, then released.
+        return StepResult.pending(r.completion().whenComplete((done, thrown) -> lease.release()));
     }
 
     // Package access for CanaryPromotion (issue 12).
@@ -326,16 +334,17 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
     StepResult runToEnd(BlueGreenState s, dev.awsdeploy.run.StateStore<BlueGreenState> store, DeploymentLease held) {
         lease = held;
         s.leaseToken = held.token();
-        BlueGreenState end = run.runner().run(this, s, store);
-        if (end.phase == Phase.DONE || end.phase == Phase.ROLLED_BACK) {
-            try {
-                PromotionRecord.clear(routeTags);
-            } catch (SdkException e) {
-                run.progress().say("aws", "Could not remove the promotion record from " + routeTags.label() + ": "
-                        + dev.awsdeploy.aws.AwsFailure.describe(e));
+        return run.runner().then(this, s, store, end -> {
+            if (end.phase == Phase.DONE || end.phase == Phase.ROLLED_BACK) {
+                try {
+                    PromotionRecord.clear(routeTags);
+                } catch (SdkException e) {
+                    run.progress().say("aws", "Could not remove the promotion record from " + routeTags.label()
+                            + ": " + dev.awsdeploy.aws.AwsFailure.describe(e));
+                }
             }
-        }
-        return result(end);
+            return result(end);
+        });
     }
 
     /** A read before the first tick, under the same transient-failure policy as every tick. */

@@ -131,7 +131,7 @@ public final class NativeDeployment implements StepMachine<NativeState> {
             run.progress().say("resume", "Resuming the ECS deployment of " + source.image() + " on " + req.service()
                     + " at phase " + s.phase + (s.serviceDeploymentArn == null ? "" : " (" + s.serviceDeploymentArn
                     + ")") + "; deadline " + s.deadline);
-            return machine.result(run.runner().run(machine, s, store));
+            return run.runner().then(machine, s, store, machine::result);
         }
 
         TaskDefinition liveTd = (TaskDefinition) read.apply(() -> describe(ecs, svc.taskDefinition()));
@@ -164,8 +164,8 @@ public final class NativeDeployment implements StepMachine<NativeState> {
                 run.progress().say("decision", "ECS is already deploying " + TaskDefinitionSource.shortName(td)
                         + " (" + running.serviceDeploymentArn() + ", " + running.statusAsString() + "): attaching to "
                         + "it, no second UpdateService");
-                return run.isDryRun() ? machine.plan(s, liveTd) : machine.result(run.runner().run(machine, s,
-                        store));
+                return run.isDryRun() ? machine.plan(s, liveTd) : run.runner().then(machine, s, store,
+                        machine::result);
             }
             throw new BadInputException("service", req.service(), "has a service deployment in progress that is "
                     + "not this version (" + running.serviceDeploymentArn() + ", " + running.statusAsString() + ", "
@@ -211,7 +211,7 @@ public final class NativeDeployment implements StepMachine<NativeState> {
         if (run.isDryRun()) {
             return machine.plan(s, liveTd);
         }
-        return machine.result(run.runner().run(machine, s, store));
+        return run.runner().then(machine, s, store, machine::result);
     }
 
     // ---------------------------------------------------------------- checks before anything changes

@@ -8,6 +8,19 @@ package dev.awsdeploy.run;
 public final class AbortSignal {
     private volatile String reason;
     private Thread sleeper;
+    private final java.util.List<Runnable> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** Runs {@code r} when the run is aborted (at once if it already is): a scheduled machine wakes on it. */
+    public void onAbort(Runnable r) {
+        listeners.add(r);
+        if (aborted()) {
+            r.run();
+        }
+    }
+
+    public void removeOnAbort(Runnable r) {
+        listeners.remove(r);
+    }
 
     public boolean aborted() {
         return reason != null;
@@ -24,6 +37,7 @@ public final class AbortSignal {
         if (sleeper != null) {
             sleeper.interrupt();
         }
+        listeners.forEach(Runnable::run);
     }
 
     /** Sleeps on {@code clock} until {@code t}, waking at once when aborted. */

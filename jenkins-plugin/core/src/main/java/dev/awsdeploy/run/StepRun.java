@@ -2,9 +2,12 @@ package dev.awsdeploy.run;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import software.amazon.awssdk.auth.credentials.AwsCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
 
 /**
  * One run of one step: its environment, clock, abort signal, progress, deployment record and (once the input
@@ -22,6 +25,8 @@ public final class StepRun implements AutoCloseable {
     private final boolean defaultChain;
     private final DeploymentRecord record;
     private final Progress progress;
+    private final MachineScheduler scheduler;
+    private final java.util.function.Consumer<Runnable> around;
     private RunSession session;
     private boolean dryRun;
 
@@ -34,10 +39,33 @@ public final class StepRun implements AutoCloseable {
         this.stateFile = b.stateFile;
         this.credentials = b.credentials;
         this.defaultChain = b.defaultChain;
+        this.scheduler = b.scheduler;
+        this.around = b.around;
+        registerSecrets(b.env, b.credentials, secrets);
         this.record = new DeploymentRecord(b.step, b.action, clock.now());
         ProgressListener target = b.listener;
         this.progress = new Progress(e -> target.on(new Event(e.at(), e.type(), secrets.redact(e.message()),
                 e.data())), clock, record);
+    }
+
+    /**
+     * The keys this run may act with are known secrets before any input is read, checked or printed: a secret
+     * pasted into a parameter (a duration, a name) is redacted from the bad-input message that quotes it.
+     */
+    private static void registerSecrets(Map<String, String> env, AwsCredentialsProvider credentials, Secrets secrets) {
+        for (String k : List.of("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")) {
+            secrets.add(env.get(k));
+        }
+        if (credentials != null) {
+            AwsCredentials c = credentials.resolveCredentials();
+            if (c != null) {
+                secrets.add(c.accessKeyId());
+                secrets.add(c.secretAccessKey());
+                if (c instanceof AwsSessionCredentials session) {
+                    secrets.add(session.sessionToken());
+                }
+            }
+        }
     }
 
     public static Builder builder(String step, String action) {
@@ -76,7 +104,7 @@ public final class StepRun implements AutoCloseable {
     }
 
     public MachineRunner runner() {
-        return new MachineRunner(clock, abort);
+        return new MachineRunner(clock, abort, scheduler, around);
     }
 
     /** Completes the record with the outcome and the API calls made. */
@@ -148,6 +176,8 @@ public final class StepRun implements AutoCloseable {
         private Path stateFile;
         private AwsCredentialsProvider credentials;
         private boolean defaultChain = true;
+        private MachineScheduler scheduler;
+        private java.util.function.Consumer<Runnable> around = Runnable::run;
 
         private Builder(String step, String action) {
             this.step = step;
@@ -191,6 +221,18 @@ public final class StepRun implements AutoCloseable {
 
         public Builder defaultChain(boolean use) {
             this.defaultChain = use;
+            return this;
+        }
+
+        /** Where the step's machine waits without a thread; none runs it in the caller's thread. */
+        public Builder scheduler(MachineScheduler s) {
+            this.scheduler = s;
+            return this;
+        }
+
+        /** What each scheduled tick runs inside (the plugin: the build's authentication). */
+        public Builder around(java.util.function.Consumer<Runnable> a) {
+            this.around = a;
             return this;
         }
 

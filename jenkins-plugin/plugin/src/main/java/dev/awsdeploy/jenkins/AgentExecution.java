@@ -1,5 +1,6 @@
 package dev.awsdeploy.jenkins;
 
+import hudson.AbortException;
 import hudson.EnvVars;
 import hudson.FilePath;
 import hudson.model.Run;
@@ -29,6 +30,14 @@ final class AgentExecution extends SynchronousNonBlockingStepExecution<Map<Strin
     AgentExecution(EngineStep step, StepContext context) {
         super(context);
         this.step = step;
+    }
+
+    /** A push cannot continue after a restart; say so, and that running it again is safe. */
+    @Override
+    public void onResume() {
+        getContext().onFailure(new AbortException("ecrPush was running when the controller restarted and cannot "
+                + "continue: run it again (re-run the stage); a push of what is already in the registry uploads "
+                + "nothing"));
     }
 
     @Override

@@ -10,13 +10,16 @@ import org.kohsuke.stapler.DataBoundConstructor;
 import org.kohsuke.stapler.DataBoundSetter;
 
 /**
- * {@code cloudWatchAlarm}: alarms as code and the alarm gate. {@code action} is put, delete, wait or putMetric;
+ * {@code cloudWatchAlarm}: alarms as code and the alarm gate. {@code action} is put (the default), delete, wait or
+ * putMetric;
  * the properties are the union of the actions' parameters, and each action takes only its own (the engine
  * reports any other as unknown). {@code wait} is resumable.
  * Property names are the engine's parameter names (PluginStepsMatchEngineTest in core checks them).
  */
 public final class CloudWatchAlarmStep extends EngineStep {
-    private final String action;
+    /** put when not given, as the var's plain call: {@code cloudWatchAlarm file: ...} validates in declarative. */
+    static final String DEFAULT_ACTION = "put";
+    private String action = DEFAULT_ACTION;
     private String file;
     private String alarmName;
     private String alarmDescription;
@@ -44,8 +47,7 @@ public final class CloudWatchAlarmStep extends EngineStep {
     private String timestamp;
 
     @DataBoundConstructor
-    public CloudWatchAlarmStep(String action) {
-        this.action = EngineInput.blankToNull(action);
+    public CloudWatchAlarmStep() {
     }
 
     @Override
@@ -99,6 +101,12 @@ public final class CloudWatchAlarmStep extends EngineStep {
 
     public String getAction() {
         return action;
+    }
+
+    @DataBoundSetter
+    public void setAction(String action) {
+        String given = EngineInput.blankToNull(action);
+        this.action = given == null ? DEFAULT_ACTION : given;
     }
 
     public String getFile() {

@@ -137,12 +137,17 @@ public final class CodeDeployRollingStep extends EngineStep {
         this.s3Version = EngineInput.blankToNull(s3Version);
     }
 
+    /**
+     * The property is {@code eTag}: structs and Stapler name a setter's property by
+     * {@code Introspector.decapitalize} (so {@code setETag} would be {@code ETag}), and structs reads it back through
+     * {@code "get" + capitalized name}.
+     */
     public String getETag() {
         return eTag;
     }
 
     @DataBoundSetter
-    public void setETag(String eTag) {
+    public void seteTag(String eTag) {
         this.eTag = EngineInput.blankToNull(eTag);
     }
 

@@ -1,40 +1,47 @@
 package dev.awsdeploy.jenkins;
 
 import dev.awsdeploy.run.AbortSignal;
+import dev.awsdeploy.run.MachineScheduler;
 import dev.awsdeploy.run.StepDefinition;
 import hudson.AbortException;
 import hudson.EnvVars;
 import hudson.FilePath;
 import hudson.Util;
+import hudson.model.Queue;
 import hudson.model.Run;
 import hudson.model.TaskListener;
+import hudson.model.queue.Tasks;
+import hudson.security.ACL;
 import java.io.File;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.Future;
+import java.util.concurrent.CompletionException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import jenkins.model.Jenkins;
 import org.jenkinsci.plugins.workflow.steps.StepContext;
 import org.jenkinsci.plugins.workflow.steps.StepExecution;
+import org.springframework.security.core.Authentication;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 
 /**
- * Runs a step's engine on the controller without holding the Pipeline thread or an executor: {@link #start()}
- * hands the run to an engine thread and returns at once, as SleepStep hands its wait to a timer.
+ * Runs a step's engine on the controller without holding the Pipeline thread, an executor or any thread while it
+ * waits: {@link #start()} hands the step's first piece to Jenkins' timer and returns at once, and each later tick of
+ * its machine is a timer task of its own (see {@link ControllerWork}), as SleepStep schedules its wake-up.
  * <p>
  * Survives a controller restart (the long steps: ecsBlueGreen, codeDeployRolling, cloudWatchAlarm wait): the
  * engine saves its machine's state after every tick to {@code <build>/aws-deploy/<id>/state.json}; this object
  * keeps only plain serialisable fields (the input, the credentials id, the non-secret environment, that id).
  * After a restart {@link #onResume()} starts the engine again with the same input and state file, and the engine
- * continues from the saved state instead of starting over. Short steps that cannot resume fail on resume with a
- * message saying so (re-running them is safe: they are idempotent).
+ * re-reads AWS and continues from the saved state (keeping its deadlines) instead of starting over. Short steps
+ * that cannot resume fail on resume with a message saying so (re-running them is safe: they are idempotent).
  * <p>
- * Aborting the build calls {@link #stop(Throwable)}, which sets the engine's abort signal: a waiting engine wakes,
- * makes AWS safe (puts traffic back, stops the deployment) and returns; only then does the step end, with the
- * build's abort as its cause.
+ * Aborting the build calls {@link #stop(Throwable)}, which sets the engine's abort signal: the waiting machine is
+ * woken at once, makes AWS safe (puts traffic back, stops the deployment) and ends; only then does the step end,
+ * with the build's abort as its cause. The abort reason names who or what aborted.
  */
 final class ControllerExecution extends StepExecution {
     private static final long serialVersionUID = 1L;
@@ -53,7 +60,7 @@ final class ControllerExecution extends StepExecution {
     private HashMap<String, String> environment;
 
     private transient volatile AbortSignal abort;
-    private transient volatile Future<?> task;
+    private transient volatile boolean running;
     private transient volatile Throwable stopCause;
     private transient volatile String lastEvent;
 
@@ -73,7 +80,8 @@ final class ControllerExecution extends StepExecution {
     public boolean start() throws Exception {
         EnvVars env = getContext().get(EnvVars.class);
         environment = Environment.persistable(env == null ? Map.of() : env);
-        launch(false);
+        // The CPS thread runs as the build's authentication; the engine's work does too (ACL.as2).
+        launch(false, Jenkins.getAuthentication2());
         return false;
     }
 
@@ -84,17 +92,25 @@ final class ControllerExecution extends StepExecution {
                     + "cannot continue; it is safe to run it again (re-run the stage)"));
             return;
         }
-        launch(true);
+        Authentication auth = ACL.SYSTEM2;
+        try {
+            Run<?, ?> run = getContext().get(Run.class);
+            if (run != null && run.getParent() instanceof Queue.Task task) {
+                auth = Tasks.getAuthenticationOf2(task);
+            }
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            LOGGER.log(Level.FINE, "no build to take the authentication of after resume of " + label, e);
+        }
+        launch(true, auth);
     }
 
     @Override
     public void stop(Throwable cause) throws Exception {
         stopCause = cause;
         AbortSignal signal = abort;
-        Future<?> running = task;
-        if (signal != null && running != null && !running.isDone()) {
-            // The engine thread ends the step once AWS is safe.
-            signal.abort("the build was aborted (" + cause + ")");
+        if (signal != null && running) {
+            // The machine wakes now and ends the step once AWS is safe.
+            signal.abort(AbortReasons.of(cause));
         } else {
             getContext().onFailure(cause);
         }
@@ -111,18 +127,18 @@ final class ControllerExecution extends StepExecution {
         return !resumable;
     }
 
-    private void launch(boolean resumed) {
+    private void launch(boolean resumed, Authentication auth) {
         AbortSignal signal = new AbortSignal();
         abort = signal;
-        task = EngineThreads.POOL.submit(() -> runEngine(signal, resumed));
+        running = true;
+        ControllerWork.submit(auth, () -> begin(signal, resumed, auth));
     }
 
-    private void runEngine(AbortSignal signal, boolean resumed) {
+    /** On a timer thread: the step's first piece; the rest is scheduled by the engine. */
+    private void begin(AbortSignal signal, boolean resumed, Authentication auth) {
         StepContext context = getContext();
-        String threadName = Thread.currentThread().getName();
-        Thread.currentThread().setName(threadName + " " + label + " " + id);
+        MachineScheduler scheduler = ControllerWork.scheduler();
         File home = null;
-        boolean finished = false;
         try {
             Run<?, ?> run = context.get(Run.class);
             TaskListener listener = context.get(TaskListener.class);
@@ -138,10 +154,28 @@ final class ControllerExecution extends StepExecution {
                 listener.getLogger().println(label + ": the controller restarted; continuing from the saved state");
             }
             AwsCredentialsProvider credentials = JenkinsCredentials.forRun(credentialsId, run, label);
-            EngineReport report = Engine.run(definition, input, environment(context, resumed), credentials, false,
-                    listener.getLogger(), resumable ? new File(home, "state.json").toPath() : null, signal,
-                    message -> lastEvent = message);
-            finished = true;
+            File inputs = new File(home, "inputs");
+            Engine.start(definition, input, environment(context, resumed), credentials, false, listener.getLogger(),
+                            resumable ? new File(home, "state.json").toPath() : null, signal,
+                            message -> lastEvent = message, scheduler, ControllerWork.as(auth))
+                    .whenComplete((report, thrown) -> ControllerWork.as(auth).accept(
+                            () -> end(scheduler, report, thrown, run, listener, workspace, inputs)));
+        } catch (Throwable t) {
+            end(scheduler, null, t, null, null, null, home == null ? null : new File(home, "inputs"));
+        }
+    }
+
+    private void end(MachineScheduler scheduler, EngineReport report, Throwable thrown, Run<?, ?> run,
+                     TaskListener listener, FilePath workspace, File inputs) {
+        if (scheduler.isClosed()) {
+            return; // Jenkins is stopping: the step resumes from its saved state after the restart
+        }
+        running = false;
+        StepContext context = getContext();
+        try {
+            if (thrown != null) {
+                throw thrown instanceof CompletionException && thrown.getCause() != null ? thrown.getCause() : thrown;
+            }
             Object result = Results.deliver(report, label, id, run, listener, workspace);
             Throwable stopped = stopCause;
             if (stopped != null) {
@@ -150,13 +184,11 @@ final class ControllerExecution extends StepExecution {
                 context.onSuccess(result);
             }
         } catch (Throwable t) {
-            finished = true;
             Throwable stopped = stopCause;
             context.onFailure(stopped != null ? stopped : t);
         } finally {
-            Thread.currentThread().setName(threadName);
-            if (finished && home != null) {
-                deleteInputs(new File(home, "inputs"));
+            if (inputs != null) {
+                deleteInputs(inputs);
             }
         }
     }

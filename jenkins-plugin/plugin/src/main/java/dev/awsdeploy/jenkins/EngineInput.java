@@ -39,6 +39,6 @@ final class EngineInput {
     }
 
     static List<String> copy(List<String> list) {
-        return list == null ? null : new ArrayList<>(list);
+        return list == null || list.isEmpty() ? null : new ArrayList<>(list);
     }
 }

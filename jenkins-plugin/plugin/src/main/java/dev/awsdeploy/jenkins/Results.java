@@ -55,9 +55,8 @@ final class Results {
         }
         String path = WORKSPACE_DIR + "/" + id + "-record.json";
         try {
-            FilePath target = workspace.child(path);
-            target.getParent().mkdirs();
-            target.write(record, "UTF-8");
+            // FilePath.write creates the parent folders.
+            workspace.child(path).write(record, "UTF-8");
             return path;
         } catch (IOException | InterruptedException | RuntimeException e) {
             log.println("aws-deploy: the record is attached to the build but could not be written to the workspace: "

@@ -69,8 +69,7 @@ final class WorkspaceInputs {
                 target.mkdirs();
                 source.copyRecursiveTo(target);
             } else {
-                target.getParent().mkdirs();
-                source.copyTo(target);
+                source.copyTo(target); // creates the parent folders
             }
             out.put(param, target.getRemote());
         }

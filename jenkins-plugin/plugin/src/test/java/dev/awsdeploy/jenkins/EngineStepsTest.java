@@ -5,6 +5,7 @@ import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertThrows;
 
 import hudson.model.Result;
+import hudson.model.TaskListener;
 import java.util.List;
 import java.util.Map;
 import org.jenkinsci.plugins.structs.describable.DescribableModel;
@@ -34,7 +35,8 @@ public class EngineStepsTest {
     public void jenkinsfileValuesBindToTheEngineParameterTypes() throws Exception {
         CloudWatchAlarmStep s = DescribableModel.of(CloudWatchAlarmStep.class).instantiate(Map.of(
                 "action", "put", "alarmName", "HighErrorRate", "threshold", 5, "period", 60,
-                "dimensions", List.of("LoadBalancer=app/myapp-alb/50dc6c495c0c9188"), "dryRun", true));
+                "dimensions", List.of("LoadBalancer=app/myapp-alb/50dc6c495c0c9188"), "dryRun", true),
+                TaskListener.NULL);
         assertEquals(Double.valueOf(5), s.getThreshold());
         assertEquals(Integer.valueOf(60), s.getPeriod());
         assertEquals(List.of("LoadBalancer=app/myapp-alb/50dc6c495c0c9188"), s.getDimensions());
@@ -43,7 +45,7 @@ public class EngineStepsTest {
                 "dimensions", List.of("LoadBalancer=app/myapp-alb/50dc6c495c0c9188"), "dryRun", true),
                 s.engineInput());
         assertThrows(Exception.class, () -> DescribableModel.of(EcsBlueGreenStep.class)
-                .instantiate(Map.of("cluster", "prod", "alarms", Map.of("not", "a list"))));
+                .instantiate(Map.of("cluster", "prod", "alarms", Map.of("not", "a list")), TaskListener.NULL));
     }
 
     @Test

@@ -535,7 +535,7 @@ public final class EcrPush {
                     if (mayHaveBlobs && registry.hasBlob(l.digest())) {
                         if (!isConfig) {
                             progress.say("progress", "Layer " + EcrRegistry.shortDigest(l.digest()) + " ("
-                                    + mb(l.size()) + ") is already in the repository");
+                                    + mb(l.size()) + ") is already in the repository", layer(l, false, 0));
                         }
                         return;
                     }
@@ -546,7 +546,10 @@ public final class EcrPush {
                     });
                     if (sent && !isConfig) {
                         uploaded.incrementAndGet();
-                        lp.done();
+                        lp.done(layer(l, true, lp.elapsedMs()));
+                    } else if (!isConfig) {
+                        progress.note("layer", "Layer " + EcrRegistry.shortDigest(l.digest())
+                                + " was already in the registry", layer(l, false, 0));
                     }
                 }));
             }
@@ -557,6 +560,18 @@ public final class EcrPush {
             pool.shutdownNow();
         }
         return new long[] {bytes.get(), uploaded.get()};
+    }
+
+    /** What the record keeps of one layer: its digest, size, whether it was sent and how long that took. */
+    private static Map<String, Object> layer(Ready l, boolean uploaded, long ms) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("layer", l.digest());
+        m.put("bytes", l.size());
+        m.put("uploaded", uploaded);
+        if (uploaded) {
+            m.put("ms", ms);
+        }
+        return m;
     }
 
     /** A line per quarter of a large layer, with the rate; one line for a small one. */
@@ -587,9 +602,13 @@ public final class EcrPush {
             }
         }
 
-        synchronized void done() {
+        synchronized void done(Map<String, Object> data) {
             progress.say("progress", "Uploaded " + label + " (" + mb(total) + ") in "
-                    + seconds(System.nanoTime() - start) + (total >= 1_000_000 ? " at " + rate(total) : ""));
+                    + seconds(System.nanoTime() - start) + (total >= 1_000_000 ? " at " + rate(total) : ""), data);
+        }
+
+        long elapsedMs() {
+            return (System.nanoTime() - start) / 1_000_000;
         }
 
         private String rate(long bytes) {

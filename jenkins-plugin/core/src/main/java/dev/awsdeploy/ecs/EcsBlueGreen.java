@@ -419,11 +419,11 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
         BlueGreenState n = s.copy();
         n.tries = s.tries + 1;
         if (problem == null) {
-            run.progress().say("health", "Health URL ok: " + url);
+            run.progress().say("health", "Health URL ok: " + url, Map.of("url", url, "ok", true));
             return startShift(n);
         }
         run.progress().changed("url", "health", "Health URL " + url + " " + problem + " (try " + n.tries + "/"
-                + req.healthCheckRetries() + ")");
+                + req.healthCheckRetries() + ")", Map.of("url", url, "ok", false));
         if (n.tries >= req.healthCheckRetries()) {
             return fail(n, "health URL " + url + " " + problem + " after " + n.tries + " tries; traffic was not "
                     + "moved");
@@ -471,7 +471,8 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
         n.newPercent = step.percent();
         n.shiftedAt = now();
         run.progress().action(route.operation(), route.arn(), "Traffic: " + s.newColor + " " + step.percent()
-                + " %, " + s.oldColor + " " + (100 - step.percent()) + " % (read back)");
+                + " %, " + s.oldColor + " " + (100 - step.percent()) + " % (read back)",
+                Map.of("weights", Map.of(s.newColor, step.percent(), s.oldColor, 100 - step.percent())));
         if (step.percent() < 100) {
             BlueGreenState h = n.to(Phase.HOLD, now());
             h.deadline = now().plus(step.hold());
@@ -536,7 +537,8 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
                 n.failures = 0;
             } else {
                 n.failures = s.failures + 1;
-                run.progress().say("health", "Health URL " + url + " " + problem + " (" + n.failures + " in a row)");
+                run.progress().say("health", "Health URL " + url + " " + problem + " (" + n.failures + " in a row)",
+                        Map.of("url", url, "ok", false));
                 if (n.failures >= URL_FAILURES_TO_ROLL_BACK) {
                     return rollbackOrFail(n, "health URL " + url + " " + problem + " " + n.failures + " times in a "
                             + "row");
@@ -604,7 +606,7 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
             if (seen.equals(back)) {
                 n.newPercent = 0;
                 run.progress().action(route.operation(), route.arn(), "Rolled back: " + s.oldColor
-                        + " 100 % (read back)");
+                        + " 100 % (read back)", Map.of("weights", Map.of(s.oldColor, 100, s.newColor, 0)));
                 return Tick.done(n.to(Phase.ROLLED_BACK, now()));
             }
             problem = "AWS shows " + seen;

@@ -66,6 +66,9 @@ public final class StepRun implements AutoCloseable {
             aws = b.build();
             Map<String, Object> who = new LinkedHashMap<>(aws.identity());
             who.put("region", aws.region().id());
+            if (env.get("BUILD_URL") != null) {
+                who.put("buildUrl", env.get("BUILD_URL"));
+            }
             record.identity(who);
             progress.say("identity", "AWS account " + who.get("account") + " as " + who.get("arn") + " in "
                     + aws.region().id(), who);
@@ -84,7 +87,7 @@ public final class StepRun implements AutoCloseable {
     }
 
     public MachineRunner runner() {
-        return new MachineRunner(clock, abort);
+        return new MachineRunner(clock, abort, progress);
     }
 
     /** Completes the record with the outcome and the API calls made. */

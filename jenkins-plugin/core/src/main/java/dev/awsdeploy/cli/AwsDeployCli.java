@@ -76,6 +76,7 @@ public final class AwsDeployCli {
                 + "cloudwatch-alarm.", "", "Exit codes: 0 success, 2 bad input, 3 failed (rolled back), "
                 + "4 timed out, 1 unexpected error.");
         Map<CommandSpec, StepDefinition> leaves = new LinkedHashMap<>();
+        root.addSubcommand("report", ReportCommand.spec());
         for (StepDefinition d : Steps.all()) {
             CommandSpec parent = root;
             String[] words = d.cliPath().split(" ");
@@ -113,6 +114,9 @@ public final class AwsDeployCli {
             leafResult = leafResult.subcommand();
         }
         StepDefinition d = leaves.get(leafResult.commandSpec());
+        if (d == null && leafResult.commandSpec().name().equals("report") && leafResult.commandSpec().parent() == root) {
+            return ReportCommand.run(leafResult, out, err);
+        }
         if (d == null) {
             leafResult.commandSpec().commandLine().usage(err);
             return Outcome.BAD_INPUT.exitCode();
@@ -137,6 +141,7 @@ public final class AwsDeployCli {
                 .build());
         spec.addOption(OptionSpec.builder("--record").type(Path.class).paramLabel("FILE")
                 .description("write the deployment record (JSON) to FILE").build());
+        spec.addOption(ReportCommand.option());
         spec.addOption(OptionSpec.builder("--state-file").type(Path.class).paramLabel("FILE")
                 .description("keep the step's state in FILE; re-running with it resumes an interrupted run")
                 .build());
@@ -166,6 +171,7 @@ public final class AwsDeployCli {
         String output = r.matchedOptionValue("--output", "text");
         Path record = r.matchedOptionValue("--record", null);
         Path stateFile = r.matchedOptionValue("--state-file", null);
+        Path report = r.matchedOptionValue(ReportCommand.FLAG, null);
         boolean json = "json".equalsIgnoreCase(output);
         if (!json && !"text".equalsIgnoreCase(output)) {
             return badInput(List.of(new Problem("output", output, "is not text or json", "use --output json or "
@@ -185,6 +191,7 @@ public final class AwsDeployCli {
                         describe(e))));
             }
             writeRecord(run, record);
+            ReportCommand.write(run, report, err);
             String line = secrets.redact(result.outcome() + ": " + result.summary());
             if (json) {
                 // The timeline and its final line stay readable in a build log; stdout is for the program.

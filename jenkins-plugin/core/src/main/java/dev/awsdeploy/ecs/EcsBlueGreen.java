@@ -146,6 +146,9 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
         run.record().before("traffic", Map.of("blue", weights.blue(), "green", weights.green()));
         run.record().before("services", Map.of(req.blueService(), services.get("blue").taskDefinition(),
                 req.greenService(), services.get("green").taskDefinition()));
+        Map<String, String> liveImages = new java.util.LinkedHashMap<>();
+        liveTd.containerDefinitions().forEach(c -> liveImages.put(c.name(), c.image()));
+        run.record().before("images", liveImages);
         run.progress().say("plan", "Live: " + live + " (" + req.service(live) + ", "
                 + TaskDefinitionSource.shortName(liveService.taskDefinition()) + ", " + weights + "); standby: "
                 + standby + " (" + req.service(standby) + ", "
@@ -163,7 +166,7 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
             return machine.unchanged(s, liveTd.taskDefinitionArn());
         }
         if (alarms != null) {
-            run.progress().say("alarms", "Alarms at start: " + alarms.summary());
+            run.progress().say("alarms", "Alarms at start: " + alarms.summary(), Map.of("states", alarms.states()));
             if (alarms.isFiring() && !req.ignoreAlarmsAtStart()) {
                 s.phase = Phase.FAILED;
                 s.reason = "refused to start: " + alarms.describeFiring();

@@ -131,8 +131,8 @@ public final class ReportPage {
         JsonNode who = r.json.path("identity");
         m.open("section", "class", "facts").nl();
         m.open("table", "class", "facts", "border", 0, "cellpadding", 4).nl();
-        row(m, "Started", r.startedAt == null ? "—" : r.startedAt + "");
-        row(m, "Finished", r.finishedAt == null ? "—" : r.finishedAt + "");
+        row(m, "Started", r.startedAt == null ? "—" : TimeAxis.day(r.startedAt));
+        row(m, "Finished", r.finishedAt == null ? "—" : TimeAxis.day(r.finishedAt));
         if (r.startedAt != null && r.finishedAt != null) {
             row(m, "Took", TimeAxis.length(Duration.between(r.startedAt, r.finishedAt)));
         }
@@ -380,12 +380,17 @@ public final class ReportPage {
                 f.put(k, v);
             }
         });
-        if (f.isEmpty()) {
+        fields(m, "result", "Result", f);
+    }
+
+    /** A titled two-column table of name and value, left out when there is nothing to show. */
+    private static void fields(Markup m, String cssClass, String title, Map<String, String> fields) {
+        if (fields.isEmpty()) {
             return;
         }
-        m.open("section", "class", "result").nl().el("h2", "Result").nl();
-        m.open("table", "class", "result", "border", 1, "cellpadding", 5, "cellspacing", 0).nl();
-        f.forEach((k, v) -> row(m, k, v));
+        m.open("section", "class", cssClass).nl().el("h2", title).nl();
+        m.open("table", "class", cssClass, "border", 1, "cellpadding", 4, "cellspacing", 0).nl();
+        fields.forEach((k, v) -> row(m, k, v));
         m.close("table").nl().close("section").nl();
     }
 
@@ -441,13 +446,6 @@ public final class ReportPage {
     }
 
     private static void inputs(Markup m, RecordView r) {
-        Map<String, String> in = RecordView.flat(r.json.path("inputs"));
-        if (in.isEmpty()) {
-            return;
-        }
-        m.open("section", "class", "inputs").nl().el("h2", "Inputs").nl();
-        m.open("table", "class", "inputs", "border", 1, "cellpadding", 4, "cellspacing", 0).nl();
-        in.forEach((k, v) -> row(m, k, v));
-        m.close("table").nl().close("section").nl();
+        fields(m, "inputs", "Inputs", RecordView.flat(r.json.path("inputs")));
     }
 }

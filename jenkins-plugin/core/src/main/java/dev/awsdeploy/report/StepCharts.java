@@ -97,6 +97,13 @@ final class StepCharts {
     static List<Band> phases(RecordView r) {
         List<Ev> changes = r.events("phase-change");
         List<Band> out = new ArrayList<>();
+        if (!changes.isEmpty() && changes.get(0).at().isAfter(r.start())) {
+            // Before the first phase: validating the input, reading what is live, the plan.
+            Instant first = changes.get(0).at();
+            out.add(new Band(r.start(), first, "prepare", "#eaeef2", Chart.INK, "prepare (read AWS, check, plan): "
+                    + TimeAxis.clock(r.start()) + " to " + TimeAxis.clock(first) + " UTC ("
+                    + TimeAxis.length(java.time.Duration.between(r.start(), first)) + ")"));
+        }
         for (int i = 0; i < changes.size(); i++) {
             Ev e = changes.get(i);
             String phase = e.s("phase");

@@ -8,6 +8,8 @@ import java.time.format.DateTimeFormatter;
 /** Maps the run's instants onto the chart's x range and writes times the way people read them. */
 final class TimeAxis {
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'")
+            .withZone(ZoneOffset.UTC);
     private static final long[] STEPS_S = {1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600};
 
     final Instant start;
@@ -63,6 +65,10 @@ final class TimeAxis {
 
     static String clock(Instant t) {
         return CLOCK.format(t);
+    }
+
+    static String day(Instant t) {
+        return DAY.format(t);
     }
 
     /** 0s, 45s, 3m05s, 1h02m. */

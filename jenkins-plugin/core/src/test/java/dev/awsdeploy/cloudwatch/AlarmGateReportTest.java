@@ -7,7 +7,6 @@ import dev.awsdeploy.report.Page;
 import dev.awsdeploy.testing.Cli;
 import dev.awsdeploy.testing.FakeClock;
 import dev.awsdeploy.testing.MotoServer;
-import dev.awsdeploy.testing.Repo;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,11 +27,7 @@ class AlarmGateReportTest {
     void theGateDrawsEachAlarmsStatesAndTheMomentItFailed() throws Exception {
         FakeClock clock = new FakeClock();
         Cli cli = new Cli(moto.url()).env("AWS_REGION", REGION).clock(clock);
-        assertEquals(0, cli.run("cloudwatch-alarm", "put", "--file",
-                Repo.path("resources/alarms/high-error-rate.json")).exit());
-        assertEquals(0, cli.run("cloudwatch-alarm", "put", "--alarm-name", "Latency", "--metric-name", "Latency",
-                "--namespace", "MyApp", "--statistic", "Average", "--period", "60", "--evaluation-periods", "1",
-                "--threshold", "2", "--comparison-operator", "GreaterThanThreshold").exit());
+        AlarmWaitTest.putTwoAlarms(cli);
         moto.setAlarmState(REGION, "HighErrorRate", "OK");
         moto.setAlarmState(REGION, "Latency", "INSUFFICIENT_DATA");
         clock.at(Duration.ofSeconds(60), () -> moto.setAlarmState(REGION, "Latency", "OK"));

@@ -25,18 +25,29 @@ public final class BlueGreenState implements Serializable {
     /** Index into the traffic shift's steps, and the new colour's share as last read back. */
     public int step;
     public int newPercent;
-    /** Whether any traffic change was attempted: then a failure must put traffic back. */
+    /**
+     * Whether traffic may have moved (a change was about to be written, or the rule was read with weight on the
+     * new colour): then a failure must put traffic back. Set before the write; on resume, set from the rule.
+     */
     public boolean trafficTouched;
+    /**
+     * The new colour's share about to be written, saved before the write (null when no write is pending), so a
+     * run killed between the write and the save knows what may be live.
+     */
+    public Integer intent;
     /** A switch to a standby that already runs the version: no canary, no bake (unless bakeOnRollback). */
     public boolean instant;
     public Instant deadline;
     public Instant phaseStartedAt;
     public Instant shiftedAt;
+    /** When the new colour's targets were last read healthy (the reading's time, not a write's). */
     public Instant targetsCheckedAt;
+    /** The last look at alarms and health during a hold or the bake: watched time ends here. */
+    public Instant lastLookAt;
     public long standbyPollMs;
     public int tries;
     public int failures;
-    /** AWS calls that failed (after the SDK's own retries) in consecutive ticks. */
+    /** AWS calls that failed (after the SDK's own retries) in consecutive ticks (see RetryPolicy). */
     public int errors;
     public String reason;
     /** Seconds spent per phase group (register, standby, shift, bake, rollback). */
@@ -52,6 +63,8 @@ public final class BlueGreenState implements Serializable {
         s.step = step;
         s.newPercent = newPercent;
         s.trafficTouched = trafficTouched;
+        s.intent = intent;
+        s.lastLookAt = lastLookAt;
         s.instant = instant;
         s.deadline = deadline;
         s.phaseStartedAt = phaseStartedAt;

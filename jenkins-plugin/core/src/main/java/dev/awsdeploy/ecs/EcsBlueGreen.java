@@ -1,6 +1,8 @@
 package dev.awsdeploy.ecs;
 
 import dev.awsdeploy.aws.AwsContext;
+import dev.awsdeploy.aws.AwsFailure;
+import dev.awsdeploy.aws.RetryPolicy;
 import dev.awsdeploy.cloudwatch.AlarmGate;
 import dev.awsdeploy.cloudwatch.CloudWatch;
 import dev.awsdeploy.ecs.BlueGreenState.Phase;
@@ -49,9 +51,6 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
     static final Duration FRESH_TARGETS = Duration.ofSeconds(5);
     /** Consecutive failed health URL probes that roll back while traffic is on the new colour. */
     static final int URL_FAILURES_TO_ROLL_BACK = 2;
-    static final int ROLLBACK_ATTEMPTS = 6;
-    /** Ticks in a row whose AWS calls failed before the deploy gives up (and rolls back). */
-    static final int MAX_ERRORS = 5;
 
     private final StepRun run;
     private final BlueGreenRequest req;
@@ -62,6 +61,8 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
     private final TaskDefinitionSource source;
     private final Map<String, String> groups;
     private Duration calmPoll = CALM_POLL;
+    /** For a resumed run: what the previous run had done, appended to a failure's reason. */
+    private String resumeNote = "";
 
     EcsBlueGreen(StepRun run, BlueGreenRequest req, EcsClient ecs, ElasticLoadBalancingV2Client elb, TrafficRoute route,
                  AlarmGate gate, TaskDefinitionSource source, Map<String, String> groups) {
@@ -94,7 +95,11 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
                     + " (AWS_DEPLOY_SHIFT_MINUTE, for demos)");
         }
 
-        Map<String, Service> services = services(ecs, req);
+        // Start-up reads follow the same transient-failure policy as every tick.
+        java.util.function.Function<java.util.function.Supplier<Object>, Object> read = r -> RetryPolicy.call(r,
+                run.clock(), run.abort(), m -> run.progress().say("aws", "AWS call failed at start-up: " + m));
+        @SuppressWarnings("unchecked")
+        Map<String, Service> services = (Map<String, Service>) read.apply(() -> services(ecs, req));
         Map<String, String> groups = new LinkedHashMap<>();
         groups.put("blue", targetGroup(services.get("blue"), "blueService"));
         groups.put("green", targetGroup(services.get("green"), "greenService"));
@@ -104,24 +109,28 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
                     "give each colour its own target group, so the rule can weigh them");
         }
         TrafficRoute route = new TrafficRoute(elb, req.routeParam(), req.routeArn(), req.usesRule(), groups);
-        Weights weights = route.read();
+        Weights weights = (Weights) read.apply(route::read);
         AlarmGate gate = req.alarms().isEmpty() ? null : new AlarmGate(CloudWatch.client(aws), req.alarms(),
                 AlarmGate.InsufficientData.OK);
-        AlarmGate.Reading alarms = gate == null ? null : gate.read("alarms");
+        AlarmGate.Reading alarms = gate == null ? null : (AlarmGate.Reading) read.apply(() -> gate.read("alarms"));
         TaskDefinitionSource source = new TaskDefinitionSource(ecs, req);
 
         var store = run.stateStore(BlueGreenState.class, req.fingerprint());
         var resumed = store.load();
         EcsBlueGreen machine = new EcsBlueGreen(run, req, ecs, elb, route, gate, source, groups);
         if (gate != null && req.pollInterval() == null) {
-            machine.calmPoll = calmPoll(CloudWatch.client(aws), req.alarms());
+            machine.calmPoll = (Duration) read.apply(() -> calmPoll(CloudWatch.client(aws), req.alarms()));
         }
         Instant now = run.clock().now();
         if (resumed.isPresent()) {
-            BlueGreenState s = resumed.get();
-            source.prepare(describe(ecs, services.get(s.oldColor).taskDefinition()));
-            run.progress().say("resume", "Resuming the deploy of " + source.image() + " to " + s.newColor
-                    + " at phase " + s.phase + " (traffic now " + weights + ")");
+            BlueGreenState saved = resumed.get();
+            TaskDefinition oldTd = (TaskDefinition) read.apply(() -> describe(ecs,
+                    services.get(saved.oldColor).taskDefinition()));
+            source.prepare(oldTd);
+            run.progress().say("resume", "Resuming the deploy of " + source.image() + " to " + saved.newColor
+                    + " at phase " + saved.phase + " (traffic now " + weights + ")");
+            BlueGreenState s = machine.resume(saved, weights);
+            store.save(s); // what was read is now the truth the runner starts from
             return machine.result(run.runner().run(machine, s, store));
         }
 
@@ -140,7 +149,7 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
         String standby = other(live);
         Service liveService = services.get(live);
         Service standbyService = services.get(standby);
-        TaskDefinition liveTd = describe(ecs, liveService.taskDefinition());
+        TaskDefinition liveTd = (TaskDefinition) read.apply(() -> describe(ecs, liveService.taskDefinition()));
         source.prepare(liveTd);
         int desired = req.desiredCount() != null ? req.desiredCount() : Math.max(1, liveService.desiredCount());
         run.record().before("traffic", Map.of("blue", weights.blue(), "green", weights.green()));
@@ -175,7 +184,8 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
                 return machine.result(s);
             }
         }
-        TaskDefinition standbyTd = describe(ecs, standbyService.taskDefinition());
+        TaskDefinition standbyTd = (TaskDefinition) read.apply(() -> describe(ecs,
+                standbyService.taskDefinition()));
         if (source.matches(standbyTd) && !req.force()) {
             s.taskDefinitionArn = standbyTd.taskDefinitionArn();
             if (standbyService.desiredCount() >= desired) {
@@ -196,7 +206,7 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
         } else {
             s.phase = source.needsRegistration() ? Phase.REGISTER : Phase.UPDATE;
             if (!source.needsRegistration()) {
-                s.taskDefinitionArn = source.findRegistered().taskDefinitionArn();
+                s.taskDefinitionArn = ((TaskDefinition) read.apply(source::findRegistered)).taskDefinitionArn();
             }
         }
         s.deadline = now.plus(req.stableTimeout());
@@ -303,26 +313,114 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
         return run.clock().now();
     }
 
+    /**
+     * A resumed run takes the truth from what it read, never from what the previous run believed: the weight on
+     * the new colour decides whether traffic has moved; a hold or bake watches its remaining time again from now
+     * (nobody watched while no process ran, and CloudWatch's alarm history of the gap is not read).
+     */
+    BlueGreenState resume(BlueGreenState saved, Weights weights) {
+        BlueGreenState n = saved.copy();
+        int onNew = weights.of(saved.newColor);
+        resumeNote = " (this run resumed a deploy stopped in " + saved.phase + "; before that, " + history(saved,
+                weights) + ")";
+        n.newPercent = onNew;
+        // A pending intent is written by the next tick: from then on traffic may move.
+        n.trafficTouched = onNew > 0 || saved.phase == Phase.ROLLBACK
+                || saved.phase == Phase.SHIFT && saved.intent != null;
+        n.errors = 0;
+        if (saved.phase == Phase.SHIFT && saved.intent != null) {
+            run.progress().say("resume", "The previous run was about to set " + saved.newColor + " to "
+                    + saved.intent + " %; the rule shows " + weights + ": checking the targets, then writing it"
+                    + " (again)");
+        }
+        if ((saved.phase == Phase.HOLD || saved.phase == Phase.BAKE) && onNew != saved.newPercent) {
+            run.progress().say("resume", "The rule shows " + weights + ", not the " + saved.newPercent + " % the "
+                    + "previous run had set: checking the targets, then setting this step again");
+            BlueGreenState again = n.to(Phase.SHIFT, now());
+            again.intent = null;
+            return again;
+        }
+        if (saved.phase == Phase.HOLD || saved.phase == Phase.BAKE) {
+            Instant watchedUntil = saved.lastLookAt != null ? saved.lastLookAt : saved.phaseStartedAt;
+            Duration remaining = saved.deadline == null || watchedUntil == null ? Duration.ZERO
+                    : Duration.between(watchedUntil, saved.deadline);
+            if (remaining.isNegative()) {
+                remaining = Duration.ZERO;
+            }
+            Duration gap = watchedUntil == null ? Duration.ZERO : Duration.between(watchedUntil, now());
+            n.deadline = now().plus(remaining);
+            n.shiftedAt = now(); // look often again, as right after a change
+            n.lastLookAt = now();
+            run.progress().say("resume", (saved.phase == Phase.BAKE ? "Bake" : "Hold at " + saved.newPercent + " %")
+                    + ": nothing was watched for " + Durations.format(gap.isNegative() ? Duration.ZERO : gap)
+                    + " while no process ran; the remaining " + Durations.format(remaining) + " restarts from now"
+                    + " (the alarm history of the gap is not read)");
+        }
+        return n;
+    }
+
+    private String history(BlueGreenState s, Weights weights) {
+        List<String> done = new java.util.ArrayList<>();
+        if (s.taskDefinitionArn != null) {
+            done.add("the previous run had registered or found " + TaskDefinitionSource.shortName(s.taskDefinitionArn));
+        }
+        if (s.phase != Phase.REGISTER && s.phase != Phase.UPDATE) {
+            done.add("set " + req.service(s.newColor) + " to it");
+        }
+        int onNew = weights.of(s.newColor);
+        done.add(onNew > 0 ? "traffic read on resume: " + weights : "no traffic had moved to " + s.newColor
+                + " (read on resume)");
+        return String.join(", ", done);
+    }
+
     // ---------------------------------------------------------------- the machine
 
+    /**
+     * One bounded piece of work; never sleeps. A failed AWS call is tried again per {@link RetryPolicy} by
+     * returning a later wake-up time; any other failure inside a tick still ends with traffic on a healthy
+     * colour.
+     */
     @Override
     public Tick<BlueGreenState> tick(BlueGreenState s) {
         try {
             Tick<BlueGreenState> t = step(s);
-            t.state().errors = 0;
+            if (t.state().errors == s.errors) {
+                t.state().errors = 0; // a tick that went through ends a run of failures
+            }
             return t;
         } catch (SdkException e) {
-            // Throttling or an outage that outlasted the SDK's retries: look again later; never leave traffic
-            // split because AWS was briefly unreachable, but do not wait forever either.
-            BlueGreenState n = s.copy();
-            n.errors = s.errors + 1;
-            run.progress().say("aws", "AWS call failed during " + s.phase + " (" + n.errors + " in a row): "
-                    + describe(e));
-            if (n.errors >= MAX_ERRORS) {
-                return rollbackOrFail(n, "AWS kept failing during " + s.phase + ": " + describe(e));
+            return awsFailed(s, e);
+        } catch (BadInputException | dev.awsdeploy.run.StepFailedException e) {
+            if (s.phase == Phase.ROLLBACK) {
+                return rollbackFailed(s, e.getMessage());
             }
-            return Tick.wakeAt(n, now().plusSeconds(Math.min(30, 1L << n.errors)));
+            return rollbackOrFail(s, e.getMessage());
         }
+    }
+
+    /** The transient-failure policy, the same in every phase: try again later, or give up safely. */
+    private Tick<BlueGreenState> awsFailed(BlueGreenState s, SdkException e) {
+        BlueGreenState n = s.copy();
+        n.errors = s.errors + 1;
+        String what = AwsFailure.describe(e);
+        if (RetryPolicy.tryAgain(e, n.errors)) {
+            Duration wait = RetryPolicy.backoff(n.errors);
+            run.progress().say("aws", "AWS call failed during " + s.phase + " (" + n.errors + " in a row): " + what
+                    + "; trying again in " + Durations.format(wait));
+            return Tick.wakeAt(n, now().plus(wait));
+        }
+        String reason = (RetryPolicy.isTransient(e) ? "AWS kept failing during " + s.phase + " (" + n.errors
+                + " times in a row): " : "AWS refused a call during " + s.phase + ": ") + what;
+        if (s.phase == Phase.ROLLBACK) {
+            return rollbackFailed(n, what);
+        }
+        if (s.phase == Phase.FINISH) {
+            // Traffic is on the new colour, verified; only scaling the old one down failed.
+            run.progress().say("decision", "Not scaling down the old colour: " + what);
+            return finished(n, " (scaleDownStandby failed: " + what + "; scale " + req.service(s.oldColor)
+                    + " down yourself)");
+        }
+        return rollbackOrFail(n, reason);
     }
 
     private Tick<BlueGreenState> step(BlueGreenState s) {
@@ -389,16 +487,16 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
         run.progress().changed("standby", "standby", "Standby " + r.message(),
                 Map.of("running", r.running(), "desired", r.desired()));
         if (r.verdict() == Verdict.FAILED) {
-            return fail(s, r.message() + "; traffic was not moved");
+            return rollbackOrFail(s, r.message());
         }
         String waitingFor = r.message();
         if (r.verdict() == Verdict.READY) {
             StandbyHealth.Targets t = StandbyHealth.targets(elb, groups.get(s.newColor), r.desired());
+            BlueGreenState n = s.copy();
+            n.targetsCheckedAt = now();
             run.progress().changed("targets", "targets", "Standby " + t.message(),
                     Map.of("healthy", t.healthy(), "total", t.total()));
             if (t.verdict() == Verdict.READY) {
-                BlueGreenState n = s.copy();
-                n.targetsCheckedAt = now();
                 if (req.healthCheckUrls().isEmpty()) {
                     return startShift(n);
                 }
@@ -407,9 +505,8 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
             waitingFor = t.message();
         }
         if (!now().isBefore(s.deadline)) {
-            return fail(s, "standby " + service + " did not become ready within "
-                    + Durations.format(req.stableTimeout()) + " (stableTimeout): " + waitingFor
-                    + "; traffic was not moved");
+            return rollbackOrFail(s, "standby " + service + " did not become ready within "
+                    + Durations.format(req.stableTimeout()) + " (stableTimeout): " + waitingFor);
         }
         BlueGreenState n = s.copy();
         n.standbyPollMs = Math.min(s.standbyPollMs * 2, STANDBY_MAX_POLL.toMillis());
@@ -428,8 +525,7 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
         run.progress().changed("url", "health", "Health URL " + url + " " + problem + " (try " + n.tries + "/"
                 + req.healthCheckRetries() + ")", Map.of("url", url, "ok", false));
         if (n.tries >= req.healthCheckRetries()) {
-            return fail(n, "health URL " + url + " " + problem + " after " + n.tries + " tries; traffic was not "
-                    + "moved");
+            return rollbackOrFail(n, "health URL " + url + " " + problem + " after " + n.tries + " tries");
         }
         return Tick.wakeAt(n, now().plus(req.healthCheckInterval()));
     }
@@ -444,35 +540,42 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
     private Tick<BlueGreenState> startShift(BlueGreenState s) {
         BlueGreenState n = s.to(Phase.SHIFT, now());
         n.step = 0;
+        n.intent = null;
         return Tick.wakeAt(n, now());
     }
 
-    /** One traffic step: verify the new colour's targets, write the weights, read them back. */
+    /**
+     * One traffic step in two ticks: first verify the new colour's targets (a reading at most
+     * {@link #FRESH_TARGETS} old) and save the weights about to be written; then write them and read them back.
+     * A run killed between the write and the next save thus always knows that traffic may have moved.
+     */
     private Tick<BlueGreenState> shift(BlueGreenState s) {
         TrafficShift.Step step = steps(s).get(s.step);
+        BlueGreenState n = s.copy();
         // Verified healthy just now (the standby check) counts; otherwise read the targets again.
         if (s.targetsCheckedAt == null || now().isAfter(s.targetsCheckedAt.plus(FRESH_TARGETS))) {
             StandbyHealth.Targets t = StandbyHealth.targets(elb, groups.get(s.newColor), s.desiredCount);
+            n.targetsCheckedAt = now();
             if (t.verdict() != Verdict.READY) {
-                return rollbackOrFail(s, "before moving traffic to " + step.percent() + " %: " + t.message());
+                return rollbackOrFail(n, "before moving traffic to " + step.percent() + " %: " + t.message());
             }
         }
         Weights intended = Weights.split(s.newColor, step.percent());
-        BlueGreenState n = s.copy();
-        n.trafficTouched = true;
-        n.targetsCheckedAt = now();
-        Weights seen;
-        try {
-            seen = route.write(intended);
-        } catch (SdkException e) {
-            return rollbackOrFail(n, route.operation() + " to " + intended + " failed: " + describe(e));
+        if (s.intent == null || s.intent != step.percent()) {
+            n.intent = step.percent();
+            n.trafficTouched = true;
+            return Tick.wakeAt(n, now());
         }
+        Weights seen = route.write(intended);
         if (!seen.equals(intended)) {
             run.progress().say("decision", route.operation() + " read back " + seen + " instead of " + intended);
+            n.newPercent = seen.of(s.newColor);
             return rollbackOrFail(n, "AWS shows " + seen + " after " + route.operation() + " to " + intended);
         }
+        n.intent = null;
         n.newPercent = step.percent();
         n.shiftedAt = now();
+        n.lastLookAt = now();
         run.progress().action(route.operation(), route.arn(), "Traffic: " + s.newColor + " " + step.percent()
                 + " %, " + s.oldColor + " " + (100 - step.percent()) + " % (read back)",
                 Map.of("weights", Map.of(s.newColor, step.percent(), s.oldColor, 100 - step.percent())));
@@ -555,6 +658,7 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
                 return rollbackOrFail(n, "new colour " + t.message());
             }
         }
+        n.lastLookAt = now();
         if (!now().isBefore(s.deadline)) {
             if (s.phase == Phase.BAKE) {
                 run.progress().say("phase", "Bake passed" + (gate == null ? "" : ": no alarm fired"));
@@ -562,6 +666,7 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
             }
             BlueGreenState next = n.to(Phase.SHIFT, now());
             next.step = s.step + 1;
+            next.intent = null;
             return Tick.wakeAt(next, now());
         }
         return Tick.wakeAt(n, min(now().plus(interval(n)), s.deadline));
@@ -574,54 +679,83 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
             run.progress().action("UpdateService", old, "Scaled the old colour " + old + " to 0 tasks "
                     + "(scaleDownStandby)");
         }
+        return finished(s, "");
+    }
+
+    private Tick<BlueGreenState> finished(BlueGreenState s, String note) {
         BlueGreenState n = s.to(Phase.DONE, now());
         run.progress().say("done", "Done: " + s.newColor + " (" + req.service(s.newColor) + ", "
                 + TaskDefinitionSource.shortName(s.taskDefinitionArn) + ") serves 100 %, verified; " + s.oldColor
-                + (req.scaleDownStandby() ? " scaled down" : " kept as standby for an instant rollback"));
+                + (req.scaleDownStandby() && note.isEmpty() ? " scaled down" : " kept as standby for an instant "
+                + "rollback") + note);
         return Tick.done(n);
     }
 
+    /**
+     * The end of every failure: when traffic may have moved, save the intent to put it all back on the old colour
+     * (written by the next tick); otherwise fail, saying that traffic was not moved (which is then what was read).
+     */
     private Tick<BlueGreenState> rollbackOrFail(BlueGreenState s, String reason) {
         if (!s.trafficTouched) {
             return fail(s, reason + "; traffic was not moved");
         }
         run.progress().say("decision", "Rolling back: " + reason);
         BlueGreenState n = s.to(Phase.ROLLBACK, now());
-        n.reason = reason;
-        return rollback(n);
+        n.reason = reason + resumeNote;
+        n.intent = 0;
+        n.errors = 0;
+        return Tick.wakeAt(n, now());
     }
 
     private Tick<BlueGreenState> fail(BlueGreenState s, String reason) {
-        run.progress().say("decision", "Failed: " + reason);
+        run.progress().say("decision", "Failed: " + reason + resumeNote);
         BlueGreenState n = s.to(Phase.FAILED, now());
-        n.reason = reason;
+        n.reason = reason + resumeNote;
         return Tick.done(n);
     }
 
-    /** Puts 100 % back on the old colour and reads it back; retried on the next tick if AWS refuses. */
+    /** Puts 100 % back on the old colour and reads it back; a failure is tried again per the policy. */
     private Tick<BlueGreenState> rollback(BlueGreenState s) {
         Weights back = Weights.allOn(s.oldColor);
+        Weights seen = route.write(back);
         BlueGreenState n = s.copy();
-        n.tries = s.tries + 1;
-        String problem;
+        if (seen.equals(back)) {
+            n.newPercent = 0;
+            n.intent = null;
+            run.progress().action(route.operation(), route.arn(), "Rolled back: " + s.oldColor
+                    + " 100 % (read back)", Map.of("weights", Map.of(s.oldColor, 100, s.newColor, 0)));
+            return Tick.done(n.to(Phase.ROLLED_BACK, now()));
+        }
+        n.errors = s.errors + 1;
+        n.newPercent = seen.of(s.newColor);
+        String problem = "AWS shows " + seen + " after " + route.operation() + " to " + back;
+        run.progress().say("decision", "Putting traffic back failed (" + n.errors + " in a row): " + problem);
+        if (n.errors >= RetryPolicy.MAX_FAILURES) {
+            return rollbackFailed(n, problem);
+        }
+        return Tick.wakeAt(n, now().plus(RetryPolicy.backoff(n.errors)));
+    }
+
+    /**
+     * Traffic could not be put back: read what is live (if AWS answers) and say exactly that, and the command
+     * that puts it back.
+     */
+    private Tick<BlueGreenState> rollbackFailed(BlueGreenState s, String problem) {
+        BlueGreenState n = s.to(Phase.FAILED, now());
+        String live;
         try {
-            Weights seen = route.write(back);
-            if (seen.equals(back)) {
-                n.newPercent = 0;
-                run.progress().action(route.operation(), route.arn(), "Rolled back: " + s.oldColor
-                        + " 100 % (read back)", Map.of("weights", Map.of(s.oldColor, 100, s.newColor, 0)));
-                return Tick.done(n.to(Phase.ROLLED_BACK, now()));
-            }
-            problem = "AWS shows " + seen;
-        } catch (SdkException e) {
-            problem = describe(e);
+            Weights w = route.read();
+            n.newPercent = w.of(s.newColor);
+            live = w.toString();
+        } catch (RuntimeException e) {
+            n.newPercent = -1;
+            live = "unknown (the rule cannot be read: " + AwsFailure.describe(e) + ")";
         }
-        run.progress().say("decision", "Putting traffic back failed (try " + n.tries + "): " + problem);
-        if (n.tries >= ROLLBACK_ATTEMPTS) {
-            n.reason = s.reason + "; and traffic could not be put back on " + s.oldColor + ": " + problem;
-            return Tick.done(n.to(Phase.FAILED, now()));
-        }
-        return Tick.wakeAt(n, now().plusSeconds(Math.min(8, 1L << (n.tries - 1))));
+        n.reason = (s.reason == null ? "" : s.reason + "; and ") + "traffic could not be put back on " + s.oldColor
+                + ": " + problem + ". Live now: " + live + ". Put it back with: "
+                + route.command(Weights.allOn(s.oldColor));
+        run.progress().say("decision", "Failed: " + n.reason);
+        return Tick.done(n);
     }
 
     @Override
@@ -633,40 +767,32 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
         run.progress().say("decision", "Abort: " + reason);
         if (!s.trafficTouched) {
             BlueGreenState n = s.to(Phase.FAILED, now());
-            n.reason = why + "; traffic was not moved";
+            n.reason = why + "; traffic was not moved" + resumeNote;
             return n;
         }
         BlueGreenState n = s.phase == Phase.ROLLBACK ? s.copy() : s.to(Phase.ROLLBACK, now());
-        n.reason = s.phase == Phase.ROLLBACK ? s.reason : why;
-        n.tries = 0;
-        // Aborting means now: retry quickly in this thread instead of waiting for ticks.
-        for (int i = 0; i < ROLLBACK_ATTEMPTS; i++) {
-            Tick<BlueGreenState> t = rollback(n);
-            n = t.state();
-            if (t.done()) {
-                return n;
-            }
+        n.reason = s.phase == Phase.ROLLBACK ? s.reason : why + resumeNote;
+        n.errors = 0;
+        // Aborting means now: the policy's tries back to back (each with the SDK's own attempts), no waiting.
+        String problem = null;
+        for (int i = 0; i < RetryPolicy.MAX_FAILURES; i++) {
             try {
-                Thread.sleep(500L * (i + 1));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                Tick<BlueGreenState> t = rollback(n);
+                n = t.state();
+                if (t.done()) {
+                    return n;
+                }
+                problem = null;
+            } catch (SdkException e) {
+                n.errors++;
+                problem = AwsFailure.describe(e);
+                run.progress().say("decision", "Putting traffic back failed (" + n.errors + " in a row): " + problem);
             }
         }
-        return n;
+        return rollbackFailed(n, problem != null ? problem : "AWS kept showing traffic on " + n.newColor).state();
     }
-
     private static Instant min(Instant a, Instant b) {
         return a.isBefore(b) ? a : b;
-    }
-
-    static String describe(SdkException e) {
-        if (e instanceof software.amazon.awssdk.awscore.exception.AwsServiceException a
-                && a.awsErrorDetails() != null) {
-            return a.awsErrorDetails().serviceName() + " " + a.statusCode() + " " + a.awsErrorDetails().errorCode()
-                    + ": " + a.awsErrorDetails().errorMessage();
-        }
-        String m = e.getMessage();
-        return m == null ? e.getClass().getSimpleName() : m;
     }
 
     // ---------------------------------------------------------------- results
@@ -716,11 +842,28 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
             }
             case ROLLED_BACK -> {
                 run.record().after("traffic", Map.of(s.oldColor, 100, s.newColor, 0));
+                Map<String, Object> f = fields(s, s.oldColor, s.taskDefinitionArn, true, s.reason);
+                if (resumeNote.length() > 0) {
+                    f.put("resumed", true);
+                }
                 yield StepResult.of(Outcome.FAILED, "rolled-back", "rolled back to " + s.oldColor + " (100 %): "
-                        + s.reason, fields(s, s.oldColor, s.taskDefinitionArn, true, s.reason));
+                        + s.reason, f);
             }
-            default -> StepResult.of(Outcome.FAILED, "failed", s.reason, fields(s, s.trafficTouched && s.newPercent
-                    > 0 ? null : s.oldColor, s.taskDefinitionArn, false, s.reason));
+            default -> {
+                // FAILED is also where a run ends that could not put traffic back: then say what is live.
+                boolean safe = !s.trafficTouched || s.newPercent == 0;
+                String live = safe ? s.oldColor : s.newPercent == 100 ? s.newColor : null;
+                Map<String, Object> f = fields(s, live, s.taskDefinitionArn, false, s.reason);
+                if (resumeNote.length() > 0) {
+                    f.put("resumed", true);
+                }
+                if (!safe) {
+                    f.put("traffic", s.newPercent < 0 ? "unknown" : Weights.split(s.newColor, s.newPercent)
+                            .toString());
+                }
+                yield StepResult.of(safe ? Outcome.FAILED : Outcome.ERROR, safe ? "failed" : "traffic-not-restored",
+                        s.reason, f);
+            }
         };
     }
 }

@@ -166,6 +166,19 @@ public final class TrafficRoute {
         return read();
     }
 
+    /**
+     * The AWS CLI command that writes {@code w}, for a person to run when the step itself could not (only the
+     * forward action: a rule with other actions, such as authentication, must keep them).
+     */
+    public String command(Weights w) {
+        String region = arn.split(":").length > 3 ? arn.split(":")[3] : null;
+        String forward = "Type=forward,ForwardConfig={TargetGroups=[{TargetGroupArn=" + groups.get("blue")
+                + ",Weight=" + w.blue() + "},{TargetGroupArn=" + groups.get("green") + ",Weight=" + w.green() + "}]}";
+        return "aws elbv2 " + (rule ? "modify-rule --rule-arn " : "modify-listener --listener-arn ") + arn
+                + (rule ? " --actions '" : " --default-actions '") + forward + "'"
+                + (region == null || region.isEmpty() ? "" : " --region " + region);
+    }
+
     public String operation() {
         return rule ? "ModifyRule" : "ModifyListener";
     }

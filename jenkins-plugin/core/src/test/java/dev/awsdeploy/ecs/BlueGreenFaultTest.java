@@ -62,14 +62,18 @@ class BlueGreenFaultTest extends BlueGreenTestBase {
 
     /** Calls {@code from} to {@code from + times - 1} of {@code op} are throttled (the SDK retries 3 times). */
     private void throttle(String op, int from, int times, boolean query) {
-        String scenario = "throttle-" + op;
+        failCalls(op, from, times, query ? AwsFront.queryError(400, "Throttling", "Rate exceeded")
+                : AwsFront.jsonError(400, "ThrottlingException", "Rate exceeded"));
+    }
+
+    /** Calls {@code from} to {@code from + times - 1} of {@code op} (1-based HTTP attempts) answer {@code answer}. */
+    private void failCalls(String op, int from, int times, ResponseDefinitionBuilder answer) {
+        String scenario = "fail-" + op;
         for (int i = 1; i < from + times; i++) {
             String state = i == 1 ? Scenario.STARTED : "t" + i;
             faults.stubFor(AwsFront.operation(op).inScenario(scenario).whenScenarioStateIs(state)
                     .willSetStateTo("t" + (i + 1)).atPriority(1)
-                    .willReturn(i < from ? aResponse().proxiedFrom(rollouts.url())
-                            : query ? AwsFront.queryError(400, "Throttling", "Rate exceeded")
-                            : AwsFront.jsonError(400, "ThrottlingException", "Rate exceeded")));
+                    .willReturn(i < from ? aResponse().proxiedFrom(rollouts.url()) : answer));
         }
     }
 
@@ -105,21 +109,31 @@ class BlueGreenFaultTest extends BlueGreenTestBase {
     }
 
     @Test
-    void aModifyRuleFailingMidShiftPutsTrafficBackOnBlue() {
-        // Second ModifyRule: HTTP 500 on all three attempts; the rollback's ModifyRule works again.
-        String scenario = "fail-mid-shift";
-        String[] states = {Scenario.STARTED, "s2", "s3", "s4", "s5"};
-        for (int i = 0; i < 4; i++) {
-            faults.stubFor(AwsFront.operation("ModifyRule").inScenario(scenario).whenScenarioStateIs(states[i])
-                    .willSetStateTo(states[i + 1]).atPriority(1)
-                    .willReturn(i == 0 ? aResponse().proxiedFrom(rollouts.url())
-                            : AwsFront.queryError(500, "InternalFailure", "try later")));
-        }
+    void aModifyRuleFailingOnceMidShiftIsTriedAgainPerThePolicyAndTheDeploySucceeds() {
+        // Second ModifyRule (10 % -> 100 %): HTTP 500 on all three SDK attempts; the engine tries again later.
+        failCalls("ModifyRule", 2, 3, AwsFront.queryError(500, "InternalFailure", "try later"));
+
+        Cli.Run r = deploy("--image", BlueGreenWorld.V2, "--traffic-shift", "Canary10Percent5Minutes",
+                "--bake-time", "0s");
+
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals(new Weights(0, 100), world.weights());
+        assertTrue(r.err().contains("AWS call failed during SHIFT (1 in a row): ElasticLoadBalancingV2 answered 500 InternalFailure"),
+                r.err());
+        assertEquals(List.of("RegisterTaskDefinition", "UpdateService", "ModifyRule", "ModifyRule"), mutating());
+    }
+
+    @Test
+    void aModifyRuleFailingBeyondThePolicyPutsTrafficBackOnBlue() {
+        // Second ModifyRule: HTTP 500 for 5 tries of 3 SDK attempts each; the rollback's ModifyRule works again.
+        failCalls("ModifyRule", 2, 15, AwsFront.queryError(500, "InternalFailure", "try later"));
 
         Cli.Run r = deploy("--image", BlueGreenWorld.V2, "--traffic-shift", "Canary10Percent5Minutes");
 
         assertEquals(3, r.exit(), r.toString());
-        assertTrue(json(r).path("reason").asText().contains("ModifyRule to blue 0 %, green 100 % failed"), r.toString());
+        String reason = json(r).path("reason").asText();
+        assertTrue(reason.contains("AWS kept failing during SHIFT (5 times in a row)"), reason);
+        assertEquals(true, json(r).path("rolledBack").asBoolean());
         assertEquals(new Weights(100, 0), world.weights());
         assertTrue(r.err().contains("Rolled back: blue 100 % (read back)"), r.err());
     }

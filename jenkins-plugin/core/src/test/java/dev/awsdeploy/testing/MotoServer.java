@@ -173,7 +173,7 @@ public final class MotoServer implements BeforeEachCallback {
         return null;
     }
 
-    static boolean mutating(String op, String method) {
+    public static boolean mutating(String op, String method) {
         if (op.contains(" ")) {
             return !(method.equals("GET") || method.equals("HEAD"));
         }

@@ -221,7 +221,8 @@ public final class ReportPage {
     }
 
     private static void liveRow(Markup m, String name, String before, String after) {
-        boolean changed = before != null && !before.equals(after);
+        // Only what both sides recorded can be said to have changed; a side not recorded is shown as "—".
+        boolean changed = before != null && after != null && !before.equals(after);
         m.open("tr", "class", changed ? "changed" : null).el("th", name, "align", "left")
                 .el("td", before == null ? "—" : before).el("td", (after == null ? "—" : after)
                         + (changed ? "  (changed)" : "")).close("tr").nl();
@@ -366,7 +367,8 @@ public final class ReportPage {
         }
         long ms = res.path("durationMs").asLong();
         long bytes = res.path("bytesUploaded").asLong();
-        m.el("p", res.path("layersUploaded").asInt() + " layers uploaded (" + StepCharts.size(bytes) + "), "
+        int up = res.path("layersUploaded").asInt();
+        m.el("p", up + (up == 1 ? " layer" : " layers") + " uploaded (" + StepCharts.size(bytes) + "), "
                 + res.path("layersSkipped").asInt() + " skipped as already in the registry; the push took "
                 + TimeAxis.length(Duration.ofMillis(ms)) + (ms > 0 && bytes > 0 ? ", " + Markup.num(Math.round(
                 bytes / 1e5 / (ms / 1000.0)) / 10.0) + " MB/s overall" : "") + ".", "class", "totals").nl();

@@ -346,7 +346,7 @@ final class StepCharts {
             return null;
         }
         double rowH = 26;
-        double height = 44 + rowH * layers.size() + 30;
+        double height = 44 + rowH * layers.size() + 10;
         double barX = 260;
         double barW = Chart.WIDTH - barX - 260;
         long max = layers.stream().mapToLong(Layer::bytes).max().orElse(1);

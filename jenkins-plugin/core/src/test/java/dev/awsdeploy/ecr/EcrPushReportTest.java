@@ -66,8 +66,10 @@ class EcrPushReportTest {
         assertTrue(uploaded.get(0).startsWith("sha256:"), uploaded.toString());
         assertEquals("url(#skipped-hatch)", page.all(chart + "/g[@class='layer skipped']/rect").get(0)
                 .getAttribute("fill"), "skipped layers are hatched, not only another colour");
-        page.assertHasText("//p[@class='totals']", "1 layers uploaded");
+        page.assertHasText("//p[@class='totals']", "1 layer uploaded");
         page.assertHasText("//p[@class='totals']", "1 skipped as already in the registry");
         page.assertHasText("//table[@class='live']//td", digest);
+        assertTrue(page.all("//table[@class='live']//tr[@class='changed']").isEmpty(),
+                "a value only one side recorded is not called changed: " + page.text("//table[@class='live']"));
     }
 }

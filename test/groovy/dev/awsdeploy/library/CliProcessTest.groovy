@@ -11,38 +11,42 @@ import java.nio.file.Files
 import java.nio.file.Path
 import java.time.Instant
 import java.util.concurrent.TimeUnit
+import org.junit.After
 import org.junit.Before
 import org.junit.Test
 
 /** The real bin/aws-deploy as a process: signals abort cleanly, and a process killed with -9 resumes. */
 class CliProcessTest {
     static MotoServer moto = MotoServer.shared()
+    CliProcesses processes
     Path dir
 
     @Before
     void setUp() {
         moto.reset()
-        dir = Files.createTempDirectory('cli')
+        processes = new CliProcesses([AWS_ENDPOINT_URL: moto.url(), AWS_REGION: 'ap-northeast-2',
+                AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing'])
+        dir = processes.dir
         assertEquals(0, run(['cloudwatch-alarm', 'put', '--file', Repo.path('resources/alarms/high-error-rate.json')])
                 .waitFor())
         moto.setAlarmState('ap-northeast-2', 'HighErrorRate', 'OK')
     }
 
-    private CliProcesses processes() {
-        return new CliProcesses(dir, [AWS_ENDPOINT_URL: moto.url(), AWS_REGION: 'ap-northeast-2',
-                AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing'])
+    @After
+    void tearDown() {
+        processes.close()
     }
 
     private Process run(List<String> args) {
-        return processes().run(args)
+        return processes.run(args)
     }
 
     private Process started(List<String> args, String waitFor) {
-        return processes().started(args, waitFor, 20_000)
+        return processes.started(args, waitFor, 20_000)
     }
 
     private String latest(String kind) {
-        return processes().latest(kind)
+        return processes.latest(kind)
     }
 
     @Test

@@ -1,18 +1,21 @@
 package dev.awsdeploy.library
 
 import dev.awsdeploy.testing.Repo
+import dev.awsdeploy.testing.TempFolders
 import java.nio.file.Path
 
 /**
- * Runs the real bin/aws-deploy as processes in a folder, each with its own stdout/stderr files, for tests of
- * signals, kills and resumption.
+ * Runs the real bin/aws-deploy as processes in a temporary folder of their own, each with its own stdout/stderr
+ * files, for tests of signals, kills and resumption. {@link #close} (in the test's @After) stops every process
+ * still running and deletes the folder, also when the test failed.
  */
-class CliProcesses {
+class CliProcesses implements Closeable {
     final Path dir
     final Map<String, String> env
+    private final List<Process> started = []
 
-    CliProcesses(Path dir, Map<String, String> env) {
-        this.dir = dir
+    CliProcesses(Map<String, String> env) {
+        this.dir = TempFolders.create('cli')
         this.env = env
     }
 
@@ -21,7 +24,9 @@ class CliProcesses {
                 .redirectError(dir.resolve("err-${System.nanoTime()}.txt").toFile())
                 .redirectOutput(dir.resolve("out-${System.nanoTime()}.txt").toFile())
         pb.environment().putAll(env)
-        return pb.start()
+        Process p = pb.start()
+        started << p
+        return p
     }
 
     /** Starts a run and returns once its timeline shows {@code waitFor}. */
@@ -41,5 +46,11 @@ class CliProcesses {
     String latest(String kind) {
         File f = dir.toFile().listFiles().findAll { it.name.startsWith(kind + '-') }.max { it.name }
         return f ? f.getText('UTF-8') : ''
+    }
+
+    @Override
+    void close() {
+        started.each { TempFolders.stop(it) }
+        TempFolders.delete(dir)
     }
 }

@@ -7,9 +7,6 @@ import static org.junit.Assert.assertTrue
 import dev.awsdeploy.codedeploy.CodeDeployFake
 import dev.awsdeploy.testing.AwsFront
 import dev.awsdeploy.testing.MotoServer
-import dev.awsdeploy.testing.Repo
-import java.nio.file.Files
-import java.nio.file.Path
 import java.util.concurrent.TimeUnit
 import org.junit.After
 import org.junit.Before
@@ -20,7 +17,7 @@ class CodeDeployProcessTest {
     static MotoServer moto = MotoServer.shared()
     AwsFront front = new AwsFront(moto)
     CodeDeployFake fake
-    Path dir
+    CliProcesses processes
 
     @Before
     void setUp() {
@@ -28,11 +25,13 @@ class CodeDeployProcessTest {
         front.beforeEach(null)
         fake = new CodeDeployFake(front)
         fake.givenApplication(moto, 'Server')
-        dir = Files.createTempDirectory('cli')
+        processes = new CliProcesses([AWS_ENDPOINT_URL: front.url(), AWS_REGION: 'eu-west-1',
+                AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing'])
     }
 
     @After
     void tearDown() {
+        processes.close()
         front.afterEach(null)
     }
 
@@ -40,24 +39,15 @@ class CodeDeployProcessTest {
     void sigtermDuringTheWaitStopsTheDeploymentWithRollbackAndExitsThree() {
         fake.lifecycle(look('InProgress').counts(2, 1, 0, 0, 0))
         fake.stopAnswers('Pending', 'Stopping pending')
-        File err = dir.resolve('err.txt').toFile()
-        ProcessBuilder pb = new ProcessBuilder(Repo.path('bin/aws-deploy'), 'code-deploy-rolling', '--application',
-                'myapp', '--deployment-group', 'prod', '--s3-bucket', 'releases', '--s3-key', 'app.zip')
-                .directory(dir.toFile()).redirectError(err).redirectOutput(dir.resolve('out.txt').toFile())
-        pb.environment().putAll(AWS_ENDPOINT_URL: front.url(), AWS_REGION: 'eu-west-1',
-                AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing')
-        Process p = pb.start()
-        long until = System.currentTimeMillis() + 30_000
-        while (!err.text.contains('Instances: 2 pending') && System.currentTimeMillis() < until) {
-            Thread.sleep(50)
-        }
-        assertTrue(err.text, err.text.contains('Instances: 2 pending'))
+        Process p = processes.started(['code-deploy-rolling', '--application', 'myapp', '--deployment-group',
+                'prod', '--s3-bucket', 'releases', '--s3-key', 'app.zip'], 'Instances: 2 pending')
 
         p.destroy()   // SIGTERM, as Jenkins sends when a build is aborted
 
         assertTrue(p.waitFor(30, TimeUnit.SECONDS))
-        assertEquals(err.text, 3, p.exitValue())
-        assertTrue(err.text, err.text.contains('Aborted by SIGTERM: stopping deployment '))
+        String err = processes.latest('err')
+        assertEquals(err, 3, p.exitValue())
+        assertTrue(err, err.contains('Aborted by SIGTERM: stopping deployment '))
         assertEquals(1, fake.count('StopDeployment'))
         assertTrue(fake.requests('StopDeployment')[0].path('autoRollbackEnabled').asBoolean())
     }

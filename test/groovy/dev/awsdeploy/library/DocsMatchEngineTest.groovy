@@ -3,7 +3,7 @@ package dev.awsdeploy.library
 import static org.junit.Assert.assertEquals
 import static org.junit.Assert.assertTrue
 
-import dev.awsdeploy.cli.Steps
+import dev.awsdeploy.Steps
 import dev.awsdeploy.run.Param
 import dev.awsdeploy.run.StepDefinition
 import dev.awsdeploy.testing.Repo

@@ -11,6 +11,7 @@ import groovy.json.JsonSlurperClassic
 import java.nio.file.Files
 import java.nio.file.Path
 import java.util.concurrent.TimeUnit
+import org.junit.After
 import org.junit.AfterClass
 import org.junit.Before
 import org.junit.Test
@@ -23,6 +24,7 @@ class EcsBlueGreenProcessTest {
     static MotoServer moto = MotoServer.with(['MOTO_ECS_SERVICE_RUNNING': '2'])
     static EcsRolloutFront rollouts = EcsRolloutFront.start(moto.url())
     BlueGreenWorld world
+    CliProcesses processes
     Path dir
 
     @AfterClass
@@ -36,7 +38,9 @@ class EcsBlueGreenProcessTest {
         rollouts.reset()
         rollouts.looksToComplete(1)
         world = BlueGreenWorld.standard(moto.url())
-        dir = Files.createTempDirectory('ecs-cli')
+        processes = new CliProcesses([AWS_ENDPOINT_URL: rollouts.url(), AWS_REGION: BlueGreenWorld.REGION,
+                AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing'])
+        dir = processes.dir
         moto.startCounting()
     }
 
@@ -46,21 +50,21 @@ class EcsBlueGreenProcessTest {
                 (extra as List)
     }
 
-    private CliProcesses processes() {
-        return new CliProcesses(dir, [AWS_ENDPOINT_URL: rollouts.url(), AWS_REGION: BlueGreenWorld.REGION,
-                AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing'])
+    @After
+    void tearDown() {
+        processes.close()
     }
 
     private Process run(List<String> args) {
-        return processes().run(args)
+        return processes.run(args)
     }
 
     private Process started(List<String> args, String waitFor) {
-        return processes().started(args, waitFor)
+        return processes.started(args, waitFor)
     }
 
     private String latest(String kind) {
-        return processes().latest(kind)
+        return processes.latest(kind)
     }
 
     @Test

@@ -6,9 +6,11 @@ import static org.junit.Assert.assertTrue
 import static org.junit.Assert.fail
 
 import com.sun.net.httpserver.HttpServer
+import dev.awsdeploy.codedeploy.CodeDeployFake
 import dev.awsdeploy.ecs.BlueGreenWorld
 import dev.awsdeploy.ecs.TrafficRoute
 import dev.awsdeploy.testing.AwsClients
+import dev.awsdeploy.testing.AwsFront
 import dev.awsdeploy.testing.EcsRolloutFront
 import dev.awsdeploy.testing.Images
 import dev.awsdeploy.testing.MotoServer
@@ -16,6 +18,7 @@ import dev.awsdeploy.testing.RegistryServer
 import dev.awsdeploy.testing.Repo
 import java.nio.file.Files
 import java.nio.file.Path
+import java.util.zip.ZipFile
 import org.junit.After
 import org.junit.AfterClass
 import org.junit.Before
@@ -82,6 +85,7 @@ class JenkinsfileExampleTest extends LibraryPipelineTest {
         pin('JOB_NAME', 'myapp/main')
         pin('BUILD_URL', 'https://jenkins.example.com/job/myapp/job/main/1/')
         env.DEPLOY_IMAGE = ''
+        env.ROLL_OUT_TO_EC2 = 'false'
         writeMavenWrapper()
         declarative = new Declarative()
         declarative.register(helper, binding, env, params)
@@ -91,6 +95,41 @@ class JenkinsfileExampleTest extends LibraryPipelineTest {
     void tearDown() {
         web?.stop(0)
         world?.close()
+        codeDeployFront?.afterEach(null)
+    }
+
+    AwsFront codeDeployFront
+
+    /**
+     * Given the EC2 fleet: in moto, CodeDeploy application myapp (Server) with deployment group myapp-fleet and the
+     * bucket myapp-releases, in the pipeline's region; the app's deploy/ folder in the workspace. CodeDeploy goes
+     * through WireMock for what moto lacks (the deployment's lifecycle, configs); the rest of AWS as before.
+     */
+    private CodeDeployFake givenTheEc2Fleet() {
+        codeDeployFront = new AwsFront(moto)
+        codeDeployFront.beforeEach(null)
+        pin('AWS_ENDPOINT_URL_CODEDEPLOY', codeDeployFront.url())
+        def cd = AwsClients.codeDeploy(moto.url(), BlueGreenWorld.REGION)
+        def s3 = AwsClients.s3(moto.url(), BlueGreenWorld.REGION)
+        try {
+            cd.createApplication { it.applicationName('myapp').computePlatform('Server') }
+            cd.createDeploymentGroup { it.applicationName('myapp').deploymentGroupName('myapp-fleet')
+                    .serviceRoleArn('arn:aws:iam::123456789012:role/codedeploy') }
+            s3.createBucket { it.bucket('myapp-releases').createBucketConfiguration { c ->
+                c.locationConstraint(BlueGreenWorld.REGION) } }
+        } finally {
+            cd.close()
+            s3.close()
+        }
+        // moto writes GetApplication's createTime in a form the SDK cannot read; CodeDeploy sends epoch seconds.
+        codeDeployFront.wiremock().stubFor(AwsFront.operation('GetApplication').atPriority(7).willReturn(AwsFront.json(
+                '{"application":{"applicationId":"0a1b2c3d-0000-4000-8000-000000000001","applicationName":"myapp",'
+                        + '"computePlatform":"Server","createTime":1795521600.0,"linkedToGitHub":false}}')))
+        Path deploy = Files.createDirectories(workspace.resolve('deploy/scripts'))
+        workspace.resolve('deploy/appspec.yml').text = 'version: 0.0\nos: linux\nfiles:\n  - source: /\n' +
+                '    destination: /opt/myapp\nhooks:\n  ApplicationStart:\n    - location: scripts/start.sh\n'
+        deploy.resolve('start.sh').text = '#!/bin/sh\nsystemctl restart myapp\n'
+        return new CodeDeployFake(codeDeployFront)
     }
 
     /** ./mvnw as the agent would run it: tests write a JUnit report; jib:buildTar writes the image archive. */
@@ -100,7 +139,8 @@ class JenkinsfileExampleTest extends LibraryPipelineTest {
 set -e
 mkdir -p target/surefire-reports
 case "$*" in
-  *jib:buildTar*) cp "$PREBUILT_IMAGE" target/image.tar; echo "[mvnw] built target/image.tar" ;;
+  *jib:buildTar*) cp "$PREBUILT_IMAGE" target/image.tar; echo "jar of $GIT_COMMIT" > target/myapp-1.0.jar
+                  echo "[mvnw] built target/image.tar and target/myapp-1.0.jar" ;;
   *verify*) echo '<testsuite name="AppTest" tests="1"><testcase name="works"/></testsuite>' \\
               > target/surefire-reports/TEST-AppTest.xml; echo "[mvnw] tests passed" ;;
 esac
@@ -160,6 +200,61 @@ esac
         assertFalse(log.contains(SECRET_KEY))
         assertFalse(log.contains('fakeWebhookSecret'))
         assertFalse(log.contains(RegistryServer.MOTO_PASSWORD))
+    }
+
+    @Test
+    void withRollOutToEc2TheFleetRollsWithSeventyFivePercentInServiceFromTheWorkspacesBundle() {
+        CodeDeployFake fake = givenTheEc2Fleet()
+        fake.configCreatedOnDemand('aws-deploy-FLEET_PERCENT-75', '{"deploymentConfigName":"aws-deploy-FLEET_PERCENT-75",'
+                + '"computePlatform":"Server","minimumHealthyHosts":{"type":"FLEET_PERCENT","value":75}}')
+        fake.lifecycle(CodeDeployFake.look('InProgress').counts(3, 1, 0, 0, 0),
+                CodeDeployFake.look('InProgress').counts(1, 1, 2, 0, 0),
+                CodeDeployFake.look('Succeeded').counts(0, 0, 4, 0, 0))
+        params.ROLL_OUT_TO_EC2 = true
+        env.ROLL_OUT_TO_EC2 = 'true'   // Jenkins sets every build parameter in env, too
+
+        build(1, 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678', 111)
+
+        assertEquals(['Test', 'Build', 'Push', 'Alarms', 'Deploy', 'Roll out to EC2'], declarative.stagesRun)
+        assertEquals(new TrafficRoute.Weights(0, 100), world.weights())
+        assertEquals(1, fake.count('CreateDeploymentConfig'))
+        def config = fake.requests('CreateDeploymentConfig')[0]
+        assertEquals('FLEET_PERCENT', config.path('minimumHealthyHosts').path('type').asText())
+        assertEquals(75, config.path('minimumHealthyHosts').path('value').asInt())
+        def create = fake.requests('CreateDeployment')[0]
+        assertEquals(1, fake.count('CreateDeployment'))
+        assertEquals('myapp-fleet', create.path('deploymentGroupName').asText())
+        assertEquals('aws-deploy-FLEET_PERCENT-75', create.path('deploymentConfigName').asText())
+        assertEquals(['HighErrorRate'], create.path('overrideAlarmConfiguration').path('alarms')*.path('name')*.asText())
+        String key = create.path('revision').path('s3Location').path('key').asText()
+        assertTrue(key, key.matches('aws-deploy/codedeploy-[0-9a-f]{16}\\.zip'))
+
+        // What AWS holds afterwards: the deployment in moto, the bundle in S3 with the workspace's files.
+        def cd = AwsClients.codeDeploy(moto.url(), BlueGreenWorld.REGION)
+        def s3 = AwsClients.s3(moto.url(), BlueGreenWorld.REGION)
+        try {
+            List<String> ids = cd.listDeployments { it.applicationName('myapp').deploymentGroupName('myapp-fleet') }
+                    .deployments()
+            assertEquals(1, ids.size())
+            assertTrue(log.toString(), log.contains("EC2 fleet: deployment ${ids[0]} Succeeded"))
+            Path zip = workspace.resolve('downloaded.zip')
+            s3.getObject({ it.bucket('myapp-releases').key(key) }, zip)
+            ZipFile z = new ZipFile(zip.toFile())
+            try {
+                assertEquals(['appspec.yml', 'myapp-1.0.jar', 'scripts/start.sh'], z.entries()*.name.findAll {
+                    !it.endsWith('/') }.sort())
+                assertEquals('jar of a1b2c3d4e5f60718293a4b5c6d7e8f9012345678\n',
+                        z.getInputStream(z.getEntry('myapp-1.0.jar')).text)
+            } finally {
+                z.close()
+            }
+        } finally {
+            cd.close()
+            s3.close()
+        }
+        assertTrue(log.toString(), log.contains('Created deployment config aws-deploy-FLEET_PERCENT-75'))
+        assertTrue(log.toString(), log.contains('Instances: 0 pending, 0 in progress, 4 succeeded'))
+        assertFalse(log.contains(SECRET_KEY))
     }
 
     @Test

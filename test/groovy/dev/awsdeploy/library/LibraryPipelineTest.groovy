@@ -5,8 +5,10 @@ import static com.lesfurets.jenkins.unit.global.lib.LocalSource.localSource
 
 import com.lesfurets.jenkins.unit.cps.BasePipelineTestCPS
 import dev.awsdeploy.testing.Repo
+import dev.awsdeploy.testing.TempFolders
 import java.nio.file.Files
 import java.nio.file.Path
+import org.junit.After
 
 /**
  * Base of the shared library's tests: the library is loaded from this repository under JenkinsPipelineUnit's CPS
@@ -43,10 +45,16 @@ abstract class LibraryPipelineTest extends BasePipelineTestCPS {
         super.setUp()
         helper.registerSharedLibrary(library().name('aws-deploy').defaultVersion('main').allowOverride(false)
                 .implicit(true).targetPath(libs.toString()).retriever(localSource(libs.toString())).build())
-        workspace = Files.createTempDirectory('workspace')
+        workspace = TempFolders.create('workspace')
         env.AWS_DEPLOY_CLI = root.resolve('bin/aws-deploy').toString()
         binding.setVariable('env', env)
         registerSteps()
+    }
+
+    /** The workspace goes with the test, also when it failed. */
+    @After
+    void deleteWorkspace() {
+        TempFolders.delete(workspace)
     }
 
     private void registerSteps() {

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.awsdeploy.cli.Steps;
 import dev.awsdeploy.run.Param;
 import dev.awsdeploy.run.StepDefinition;
 import dev.awsdeploy.testing.Repo;

@@ -1,7 +1,10 @@
 package dev.awsdeploy.aws;
 
 import dev.awsdeploy.run.BadInputException;
+import dev.awsdeploy.run.Params;
+import dev.awsdeploy.run.RunSession;
 import dev.awsdeploy.run.Secrets;
+import dev.awsdeploy.run.StepRun;
 import java.net.URI;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -32,7 +35,7 @@ import software.amazon.awssdk.services.sts.model.GetCallerIdentityResponse;
  * {@code AWS_ENDPOINT_URL_<SERVICE>}) so the same binary talks to AWS, a VPC endpoint or an emulator, retries
  * with backoff and jitter on throttling, and a counter of API calls. Clients are built once per service.
  */
-public final class AwsContext implements AutoCloseable {
+public final class AwsContext implements RunSession {
     private final Region region;
     private final AwsCredentialsProvider credentials;
     private final Map<String, String> env;
@@ -55,6 +58,49 @@ public final class AwsContext implements AutoCloseable {
                 .socketTimeout(Duration.ofSeconds(60))
                 .build();
         this.credentials = credentials;
+    }
+
+    /**
+     * The AWS context of a run, for the validated input's common parameters: built once per run, closed with it.
+     * Resolving region and credentials can fail as bad input; the caller identity is read and told once.
+     */
+    public static AwsContext forRun(StepRun run, Params p) {
+        AwsContext[] opened = new AwsContext[1];
+        AwsContext aws = run.session(AwsContext.class, () -> opened[0] = open(run, p));
+        if (opened[0] != null) {
+            // Held by the run before the first call, so even a failing GetCallerIdentity is counted and closed.
+            Map<String, Object> who = new LinkedHashMap<>(aws.identity());
+            who.put("region", aws.region().id());
+            if (run.env().get("BUILD_URL") != null) {
+                who.put("buildUrl", run.env().get("BUILD_URL"));
+            }
+            run.record().identity(who);
+            run.progress().say("identity", "AWS account " + who.get("account") + " as " + who.get("arn") + " in "
+                    + aws.region().id(), who);
+        }
+        return aws;
+    }
+
+    private static AwsContext open(StepRun run, Params p) {
+        String region = p.string("region");
+        String roleArn = p.string("roleArn");
+        if (roleArn != null && !roleArn.matches("arn:aws[\\w-]*:iam::\\d{12}:role/[\\w+=,.@/-]+")) {
+            p.problem("roleArn", roleArn, "is not an IAM role ARN",
+                    "write it like arn:aws:iam::123456789012:role/deployer");
+        }
+        Integer duration = p.integer("roleDurationSeconds", null, 900, 43200);
+        p.check();
+        Builder b = builder().env(run.env()).region(region).secrets(run.secrets()).defaultChain(run.defaultChain())
+                .role(roleArn, p.string("externalId"), p.string("roleSessionName"), duration);
+        if (run.credentials() != null) {
+            b.credentials(run.credentials());
+        }
+        return b.build();
+    }
+
+    @Override
+    public Map<String, Integer> callsByOperation() {
+        return calls.byOperation();
     }
 
     public static Builder builder() {

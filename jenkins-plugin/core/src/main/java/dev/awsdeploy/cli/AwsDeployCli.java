@@ -1,5 +1,6 @@
 package dev.awsdeploy.cli;
 
+import dev.awsdeploy.Steps;
 import dev.awsdeploy.run.AbortSignal;
 import dev.awsdeploy.run.BadInputException;
 import dev.awsdeploy.run.Json;
@@ -74,7 +75,8 @@ public final class AwsDeployCli {
                 .mixinStandardHelpOptions(true);
         root.usageMessage().description("Safe AWS releases: ecr-push, ecs-blue-green, code-deploy-rolling, "
                 + "cloudwatch-alarm.", "", "Exit codes: 0 success, 2 bad input, 3 failed (rolled back), "
-                + "4 timed out, 1 unexpected error.");
+                + "4 timed out, 1 unexpected error.", "", "List flags (e.g. --alarms, --dimensions): "
+                + LIST_HELP + ": --alarms A,B or --alarms A --alarms B.");
         Map<CommandSpec, StepDefinition> leaves = new LinkedHashMap<>();
         root.addSubcommand("report", ReportCommand.spec());
         for (StepDefinition d : Steps.all()) {
@@ -84,7 +86,7 @@ public final class AwsDeployCli {
                 CommandLine sub = parent.subcommands().get(words[i]);
                 if (sub == null) {
                     CommandSpec group = CommandSpec.create().name(words[i]).mixinStandardHelpOptions(true);
-                    group.usageMessage().description("Actions of the " + d.step() + " step.");
+                    group.usageMessage().description(help("Actions of the " + d.step() + " step."));
                     parent.addSubcommand(words[i], group);
                     sub = parent.subcommands().get(words[i]);
                 }
@@ -126,13 +128,16 @@ public final class AwsDeployCli {
 
     private static CommandSpec leaf(StepDefinition d) {
         CommandSpec spec = CommandSpec.create().mixinStandardHelpOptions(true);
-        spec.usageMessage().description(d.summary());
+        spec.usageMessage().description(help(d.summary()));
         for (Param p : d.allParams()) {
-            OptionSpec.Builder o = OptionSpec.builder(p.flag()).description(p.help()).paramLabel(label(p));
+            OptionSpec.Builder o = OptionSpec.builder(p.flag()).paramLabel(label(p));
             switch (p.kind()) {
-                case BOOL -> o.type(String.class).arity("0..1").fallbackValue("true");
-                case LIST -> o.type(List.class).auxiliaryTypes(String.class).splitRegex(",").arity("1");
-                default -> o.type(String.class).arity("1");
+                case BOOL -> o.type(String.class).arity("0..1").fallbackValue("true").description(help(p.help()));
+                // Not split here: one occurrence is a comma-separated list, several are one item each (so an
+                // item may hold a comma).
+                case LIST -> o.type(List.class).auxiliaryTypes(String.class).arity("1")
+                        .description(help(p.help()), "(a list: A,B or the flag once per item)");
+                default -> o.type(String.class).arity("1").description(help(p.help()));
             }
             spec.addOption(o.build());
         }
@@ -146,6 +151,30 @@ public final class AwsDeployCli {
                 .description("keep the step's state in FILE; re-running with it resumes an interrupted run")
                 .build());
         return spec;
+    }
+
+    /** How list flags are written, under every list flag's own help. */
+    static final String LIST_HELP = "a comma-separated list, or the flag repeated once per item (an item that "
+            + "holds a comma must be given this way)";
+
+    /**
+     * A description as picocli prints it verbatim: picocli formats descriptions ({@code %} specifiers) and
+     * interpolates {@code ${...}} variables, so both are escaped.
+     */
+    static String help(String text) {
+        return text == null ? "" : text.replace("%", "%%").replace("${", "$${");
+    }
+
+    /**
+     * The value the step reads: a list flag given once is its text (the step splits it on commas); given
+     * several times, the list of its occurrences, each one item.
+     */
+    private static Object value(OptionSpec o) {
+        Object v = o.getValue();
+        if (v instanceof List<?> l) {
+            return l.size() == 1 ? String.valueOf(l.get(0)) : new ArrayList<>(l);
+        }
+        return v;
     }
 
     private static String label(Param p) {
@@ -164,8 +193,7 @@ public final class AwsDeployCli {
         for (Param p : d.allParams()) {
             OptionSpec o = r.commandSpec().findOption(p.flag());
             if (r.hasMatchedOption(o)) {
-                Object v = o.getValue();
-                input.put(p.name(), v instanceof List<?> l ? new ArrayList<>(l) : v);
+                input.put(p.name(), value(o));
             }
         }
         String output = r.matchedOptionValue("--output", "text");

@@ -1,5 +1,6 @@
 package dev.awsdeploy.cloudwatch;
 
+import dev.awsdeploy.aws.AwsContext;
 import dev.awsdeploy.run.Outcome;
 import dev.awsdeploy.run.Param;
 import dev.awsdeploy.run.Params;
@@ -28,7 +29,7 @@ public final class AlarmDelete {
         boolean dryRun = run.dryRun(p);
         p.check();
         run.record().inputs(p.given());
-        CloudWatchClient cw = CloudWatch.client(run.aws(p));
+        CloudWatchClient cw = CloudWatch.client(AwsContext.forRun(run, p));
         boolean exists = cw.describeAlarms(r -> r.alarmNames(name)
                         .alarmTypes(AlarmType.METRIC_ALARM, AlarmType.COMPOSITE_ALARM))
                 .metricAlarms().stream().anyMatch(a -> a.alarmName().equals(name));

@@ -83,7 +83,7 @@ public final class AlarmPut {
         p.check();
         run.record().inputs(p.given());
 
-        AwsContext aws = run.aws(p);
+        AwsContext aws = AwsContext.forRun(run, p);
         CloudWatchClient cw = CloudWatch.client(aws);
         String name = desired.alarmName();
         MetricAlarm current = cw.describeAlarms(r -> r.alarmNames(name).alarmTypes(AlarmType.METRIC_ALARM))

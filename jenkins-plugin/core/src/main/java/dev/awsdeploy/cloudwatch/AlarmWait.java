@@ -1,5 +1,6 @@
 package dev.awsdeploy.cloudwatch;
 
+import dev.awsdeploy.aws.AwsContext;
 import dev.awsdeploy.run.Durations;
 import dev.awsdeploy.run.Outcome;
 import dev.awsdeploy.run.Param;
@@ -79,7 +80,7 @@ public final class AlarmWait implements StepMachine<AlarmWait.State> {
         p.check();
         run.record().inputs(p.given());
 
-        AlarmGate gate = new AlarmGate(CloudWatch.client(run.aws(p)), alarms,
+        AlarmGate gate = new AlarmGate(CloudWatch.client(AwsContext.forRun(run, p)), alarms,
                 AlarmGate.InsufficientData.parse(policy));
         AlarmWait machine = new AlarmWait(gate, run, until, poll);
         String fingerprint = "wait:" + String.join(",", alarms) + ":" + Durations.format(duration) + ":" + until;

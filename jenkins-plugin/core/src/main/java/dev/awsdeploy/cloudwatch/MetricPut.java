@@ -1,5 +1,6 @@
 package dev.awsdeploy.cloudwatch;
 
+import dev.awsdeploy.aws.AwsContext;
 import dev.awsdeploy.run.Outcome;
 import dev.awsdeploy.run.Param;
 import dev.awsdeploy.run.Params;
@@ -78,12 +79,12 @@ public final class MetricPut {
         fields.put("unit", unit);
         String shown = namespace + " " + metric + " = " + format(value) + " " + unit;
         if (dryRun) {
-            run.aws(p);
+            AwsContext.forRun(run, p);
             fields.put("dryRun", true);
             run.progress().say("plan", "Dry run: would publish " + shown);
             return StepResult.of(Outcome.SUCCEEDED, "would-be-published", "dry run: would publish " + shown, fields);
         }
-        CloudWatch.client(run.aws(p)).putMetricData(r -> r.namespace(namespace).metricData(datum));
+        CloudWatch.client(AwsContext.forRun(run, p)).putMetricData(r -> r.namespace(namespace).metricData(datum));
         run.progress().action("PutMetricData", namespace + "/" + metric, "Published " + shown);
         return StepResult.of(Outcome.SUCCEEDED, "published", "published " + shown, fields);
     }

@@ -90,7 +90,7 @@ public final class CodeDeployRolling {
         p.check();
         run.record().inputs(p.given());
 
-        AwsContext aws = run.aws(p);
+        AwsContext aws = AwsContext.forRun(run, p);
         CodeDeployClient cd = client(aws);
         DeploymentWait machine = new DeploymentWait(cd, run, req.continueAtReady());
         var store = run.<DeploymentWait.State>stateStore(DeploymentWait.State.class, fingerprint(req));

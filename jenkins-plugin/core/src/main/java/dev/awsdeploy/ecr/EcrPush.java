@@ -275,7 +275,7 @@ public final class EcrPush {
     private static StepResult push(StepRun run, Params p, Request req, LocalImage image, Future<Prepared> prepared,
                                    long started) throws IOException {
         Progress progress = run.progress();
-        AwsContext aws = run.aws(p);
+        AwsContext aws = AwsContext.forRun(run, p);
         EcrClient ecr = aws.client(EcrClient.class, EcrClient::builder, "ECR");
         EcrToken token = new EcrToken(ecr, req.registryId(), run.clock(), run.secrets());
         // Both are reads; asking at once saves a round trip.

@@ -86,7 +86,7 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
         run.dryRun(p);
         p.check();
         run.record().inputs(p.given());
-        AwsContext aws = run.aws(p);
+        AwsContext aws = AwsContext.forRun(run, p);
         EcsClient ecs = aws.client(EcsClient.class, EcsClient::builder, "ECS");
         ElasticLoadBalancingV2Client elb = aws.client(ElasticLoadBalancingV2Client.class,
                 ElasticLoadBalancingV2Client::builder, "ELASTIC_LOAD_BALANCING_V2");
@@ -212,28 +212,19 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
         s.deadline = now.plus(req.stableTimeout());
         s.standbyPollMs = STANDBY_FIRST_POLL.toMillis();
         if (run.isDryRun()) {
-            return machine.plan(s);
+            return TaskDefinitionDiff.between(liveTd, source.newDefinition()).addTo(machine.plan(s), run.progress());
         }
         return machine.result(run.runner().run(machine, s, store));
     }
 
     /**
      * How far the default poll may ease off: half the shortest period among the watched alarms (CloudWatch cannot
-     * change a metric alarm's state between two evaluations of its period), at most 30 s, at least 5 s. Composite
-     * and metric-math alarms count as 10 s.
+     * change a metric alarm's state between two evaluations of its period; a composite alarm's period is its
+     * children's, see {@link AlarmGate#shortestPeriod}), at most 30 s, at least 5 s.
      */
     static Duration calmPoll(software.amazon.awssdk.services.cloudwatch.CloudWatchClient cw, List<String> names) {
-        long shortest = CALM_POLL.toSeconds() * 2;
-        for (int i = 0; i < names.size(); i += 100) {
-            List<String> chunk = names.subList(i, Math.min(names.size(), i + 100));
-            var r = cw.describeAlarms(b -> b.alarmNames(chunk).alarmTypesWithStrings("MetricAlarm", "CompositeAlarm"));
-            for (var a : r.metricAlarms()) {
-                shortest = Math.min(shortest, a.period() != null ? a.period() : 10);
-            }
-            if (!r.compositeAlarms().isEmpty()) {
-                shortest = Math.min(shortest, 10);
-            }
-        }
+        Duration alarms = AlarmGate.shortestPeriod(cw, names);
+        long shortest = Math.min(CALM_POLL.toSeconds() * 2, alarms == null ? Long.MAX_VALUE : alarms.toSeconds());
         long half = Math.max(BlueGreenRequest.DEFAULT_POLL.toSeconds(), shortest / 2);
         return Duration.ofSeconds(Math.min(CALM_POLL.toSeconds(), half));
     }

@@ -149,6 +149,11 @@ public final class TaskDefinitionSource {
         return matches(td) ? td : null;
     }
 
+    /** The new version as a model: the registration to make, or the named existing task definition. */
+    public software.amazon.awssdk.core.SdkPojo newDefinition() {
+        return existing != null ? existing : registration;
+    }
+
     public TaskDefinition register() {
         return ecs.registerTaskDefinition(registration).taskDefinition();
     }

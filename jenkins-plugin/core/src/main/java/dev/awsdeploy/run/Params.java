@@ -145,7 +145,10 @@ public final class Params {
         };
     }
 
-    /** A list from a List/array value, or a comma-separated string. */
+    /**
+     * A list from a List/array value (each element one item, kept whole, so an item may hold a comma), or a
+     * comma-separated string.
+     */
     public List<String> list(String name) {
         declared(name);
         Object v = raw.get(name);
@@ -153,16 +156,11 @@ public final class Params {
             return List.of();
         }
         List<String> out = new ArrayList<>();
-        if (v instanceof Collection<?> c) {
-            for (Object o : c) {
-                if (o != null) {
-                    out.addAll(splitCommas(String.valueOf(o)));
-                }
-            }
-        } else if (v instanceof Object[] arr) {
-            for (Object o : arr) {
-                if (o != null) {
-                    out.addAll(splitCommas(String.valueOf(o)));
+        if (v instanceof Collection<?> || v instanceof Object[]) {
+            for (Object o : v instanceof Collection<?> c ? c.toArray() : (Object[]) v) {
+                String item = o == null ? "" : String.valueOf(o).trim();
+                if (!item.isEmpty()) {
+                    out.add(item);
                 }
             }
         } else {

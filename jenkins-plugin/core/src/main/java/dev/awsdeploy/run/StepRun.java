@@ -1,14 +1,15 @@
 package dev.awsdeploy.run;
 
-import dev.awsdeploy.aws.AwsContext;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 
 /**
  * One run of one step: its environment, clock, abort signal, progress, deployment record and (once the input
- * is valid) its AWS context. The CLI and the plugin each build one and hand it to the step.
+ * is valid) its session with AWS ({@link RunSession}, opened by the aws package). The CLI and the plugin each
+ * build one and hand it to the step.
  */
 public final class StepRun implements AutoCloseable {
     private final String step;
@@ -21,7 +22,7 @@ public final class StepRun implements AutoCloseable {
     private final boolean defaultChain;
     private final DeploymentRecord record;
     private final Progress progress;
-    private AwsContext aws;
+    private RunSession session;
     private boolean dryRun;
 
     private StepRun(Builder b) {
@@ -44,36 +45,24 @@ public final class StepRun implements AutoCloseable {
     }
 
     /**
-     * The AWS context for the validated input's common parameters. Resolving region and credentials can fail
-     * as bad input; the caller identity is read and told once.
+     * The run's session (its AWS context), opened by the first caller with {@code open} and closed with the run.
+     * Its API calls go into the result and the record.
      */
-    public AwsContext aws(Params p) {
-        if (aws == null) {
-            String region = p.string("region");
-            String roleArn = p.string("roleArn");
-            if (roleArn != null && !roleArn.matches("arn:aws[\\w-]*:iam::\\d{12}:role/[\\w+=,.@/-]+")) {
-                p.problem("roleArn", roleArn, "is not an IAM role ARN",
-                        "write it like arn:aws:iam::123456789012:role/deployer");
-            }
-            Integer duration = p.integer("roleDurationSeconds", null, 900, 43200);
-            p.check();
-            AwsContext.Builder b = AwsContext.builder().env(env).region(region).secrets(secrets)
-                    .defaultChain(defaultChain)
-                    .role(roleArn, p.string("externalId"), p.string("roleSessionName"), duration);
-            if (credentials != null) {
-                b.credentials(credentials);
-            }
-            aws = b.build();
-            Map<String, Object> who = new LinkedHashMap<>(aws.identity());
-            who.put("region", aws.region().id());
-            if (env.get("BUILD_URL") != null) {
-                who.put("buildUrl", env.get("BUILD_URL"));
-            }
-            record.identity(who);
-            progress.say("identity", "AWS account " + who.get("account") + " as " + who.get("arn") + " in "
-                    + aws.region().id(), who);
+    public <S extends RunSession> S session(Class<S> type, Supplier<S> open) {
+        if (session == null) {
+            session = open.get();
         }
-        return aws;
+        return type.cast(session);
+    }
+
+    /** The credentials the front end resolved (the plugin's Jenkins credential), or null for the default chain. */
+    public AwsCredentialsProvider credentials() {
+        return credentials;
+    }
+
+    /** Whether the SDK's default credentials chain may be used when no credentials were given. */
+    public boolean defaultChain() {
+        return defaultChain;
     }
 
     /** Reads dryRun once the step has declared its parameters. */
@@ -92,7 +81,7 @@ public final class StepRun implements AutoCloseable {
 
     /** Completes the record with the outcome and the API calls made. */
     public StepResult finish(StepResult result) {
-        Map<String, Integer> calls = aws == null ? Map.of() : aws.calls().byOperation();
+        Map<String, Integer> calls = session == null ? Map.of() : session.callsByOperation();
         Map<String, Object> fields = new LinkedHashMap<>(result.fields());
         if (!calls.isEmpty()) {
             fields.put("apiCalls", calls);
@@ -141,8 +130,8 @@ public final class StepRun implements AutoCloseable {
 
     @Override
     public void close() {
-        if (aws != null) {
-            aws.close();
+        if (session != null) {
+            session.close();
         }
     }
 

@@ -24,10 +24,17 @@ class ParamsTest {
 
     @Test
     void valuesFromJenkinsfilesAndTheCommandLineReadTheSame() {
-        Params p = new Params(Map.of("threshold", "5.5", "alarms", List.of("A", "B,C"), "bakeTime", "1h30m"), SPEC);
+        Params p = new Params(Map.of("threshold", "5.5", "alarms", "A, B,C", "bakeTime", "1h30m"), SPEC);
         assertEquals(5.5, p.number("threshold", null));
         assertEquals(List.of("A", "B", "C"), p.list("alarms"));
         assertEquals(Duration.ofMinutes(90), p.duration("bakeTime", null));
+        p.check();
+    }
+
+    @Test
+    void aListValueKeepsEachItemWholeSoAnItemMayHoldAComma() {
+        Params p = new Params(Map.of("alarms", List.of("A", "B,C", " ")), SPEC);
+        assertEquals(List.of("A", "B,C"), p.list("alarms"));
         p.check();
     }
 

@@ -36,6 +36,7 @@ public final class MotoServer implements BeforeEachCallback {
 
     private final int port;
     private final Process process;
+    private final Path dir;
 
     /** One request moto received: its operation and whether it changes state. */
     public record Request(String operation, String method, String url, boolean mutating) {
@@ -44,14 +45,20 @@ public final class MotoServer implements BeforeEachCallback {
     private MotoServer(Map<String, String> env) {
         try {
             this.port = freePort();
-            Path dir = Files.createTempDirectory("moto");
+            this.dir = TempFolders.create("moto");
             ProcessBuilder pb = new ProcessBuilder("moto_server", "-H", "127.0.0.1", "-p", String.valueOf(port))
                     .redirectErrorStream(true).redirectOutput(dir.resolve("moto.log").toFile()).directory(dir.toFile());
             pb.environment().put("MOTO_RECORDER_FILEPATH", dir.resolve("recording.jsonl").toString());
             pb.environment().putAll(env);
             this.process = pb.start();
-            Runtime.getRuntime().addShutdownHook(new Thread(process::destroy));
-            waitUntilUp(dir.resolve("moto.log"));
+            Runtime.getRuntime().addShutdownHook(new Thread(this::stop));
+            try {
+                waitUntilUp(dir.resolve("moto.log"));
+            } catch (IOException | RuntimeException e) {
+                TempFolders.stop(process);
+                TempFolders.delete(dir);
+                throw e;
+            }
         } catch (IOException e) {
             throw new IllegalStateException("cannot start moto_server (is moto installed with its server extras?)", e);
         }
@@ -65,6 +72,18 @@ public final class MotoServer implements BeforeEachCallback {
     /** A moto server started with these environment variables, e.g. MOTO_ECS_SERVICE_RUNNING=2. */
     public static MotoServer with(Map<String, String> env) {
         return SERVERS.computeIfAbsent(new java.util.TreeMap<>(env).toString(), k -> new MotoServer(env));
+    }
+
+    /** Stops the server and deletes its folder (log, data); the next {@code shared()} starts a new one. */
+    public synchronized void stop() {
+        TempFolders.stop(process);
+        TempFolders.delete(dir);
+        SERVERS.values().remove(this);
+    }
+
+    /** Stops every server of this JVM (at the end of the test run, before the temporary folder is checked). */
+    public static void stopAll() {
+        java.util.List.copyOf(SERVERS.values()).forEach(MotoServer::stop);
     }
 
     public String url() {

@@ -37,6 +37,7 @@ public final class RegistryServer implements BeforeEachCallback {
 
     private final int port;
     private final Process process;
+    private final Path dir;
     private final Path log;
     private final String password;
     private volatile long countFrom;
@@ -57,7 +58,7 @@ public final class RegistryServer implements BeforeEachCallback {
         this.password = password;
         try {
             this.port = MotoServer.freePort();
-            Path dir = Files.createTempDirectory("registry");
+            this.dir = TempFolders.create("registry");
             Path htpasswd = dir.resolve("htpasswd");
             Process h = new ProcessBuilder("htpasswd", "-Bbn", "AWS", password).redirectErrorStream(true).start();
             byte[] line = h.getInputStream().readAllBytes();
@@ -88,8 +89,14 @@ public final class RegistryServer implements BeforeEachCallback {
             this.log = dir.resolve("registry.log");
             this.process = new ProcessBuilder("docker-registry", "serve", config.toString()).redirectErrorStream(true)
                     .redirectOutput(log.toFile()).directory(dir.toFile()).start();
-            Runtime.getRuntime().addShutdownHook(new Thread(process::destroy));
-            waitUntilUp();
+            Runtime.getRuntime().addShutdownHook(new Thread(this::stop));
+            try {
+                waitUntilUp();
+            } catch (IOException | InterruptedException | RuntimeException e) {
+                TempFolders.stop(process);
+                TempFolders.delete(dir);
+                throw e;
+            }
         } catch (IOException e) {
             throw new IllegalStateException("cannot start docker-registry (apt-get install docker-registry "
                     + "apache2-utils)", e);
@@ -107,6 +114,18 @@ public final class RegistryServer implements BeforeEachCallback {
     /** A registry whose user AWS has this password (another one than moto's: a registry that refuses the token). */
     public static RegistryServer withPassword(String password) {
         return SERVERS.computeIfAbsent(password, RegistryServer::new);
+    }
+
+    /** Stops the server and deletes its folder (log, data); the next {@code shared()} starts a new one. */
+    public synchronized void stop() {
+        TempFolders.stop(process);
+        TempFolders.delete(dir);
+        SERVERS.values().remove(this);
+    }
+
+    /** Stops every server of this JVM (at the end of the test run, before the temporary folder is checked). */
+    public static void stopAll() {
+        java.util.List.copyOf(SERVERS.values()).forEach(RegistryServer::stop);
     }
 
     public String url() {

@@ -1,6 +1,6 @@
 package dev.awsdeploy.jenkins;
 
-import dev.awsdeploy.cli.Steps;
+import dev.awsdeploy.Steps;
 import dev.awsdeploy.run.AbortSignal;
 import dev.awsdeploy.run.BadInputException;
 import dev.awsdeploy.run.Json;

@@ -1,4 +1,4 @@
-package dev.awsdeploy.cli;
+package dev.awsdeploy;
 
 import dev.awsdeploy.cloudwatch.CloudWatchAlarm;
 import dev.awsdeploy.codedeploy.CodeDeployRolling;
@@ -8,7 +8,10 @@ import dev.awsdeploy.run.StepDefinition;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Every step the CLI offers (and the var and plugin document), by command path. */
+/**
+ * Every step of the engine, by command path: the registry the CLI builds its commands from and the plugin finds
+ * its steps' definitions in. It sits above the step packages (it names them all) and below both front ends.
+ */
 public final class Steps {
     private Steps() {
     }

@@ -73,6 +73,27 @@ JSON
   cat > "$dir/mappings/targets.json" <<JSON
 {"priority":5,$(op ListDeploymentTargets),"response":{"status":200,"headers":{$J},"body":"{\"targetIds\":[]}"}}
 JSON
+  # Release train: a deployment with description "release 3 (awaits approval)" is answered as d-DEMOREADY, goes
+  # InProgress, then waits at Ready until ContinueDeployment; meanwhile the group lists it as its deployment at Ready.
+  cat > "$dir/mappings/promo-create.json" <<JSON
+{"scenarioName":"promo","requiredScenarioState":"Started","newScenarioState":"waiting","priority":4,$(op CreateDeployment ',"bodyPatterns":[{"contains":"awaits approval"}]'),"response":{"status":200,"headers":{$J},"body":"{\"deploymentId\":\"d-DEMOREADY\"}"}}
+JSON
+  cat > "$dir/mappings/promo-batch.json" <<JSON
+{"scenarioName":"promo","requiredScenarioState":"waiting","priority":4,$(op BatchGetDeployments),"response":{"status":200,"headers":{$J},
+ "body":"{\"deploymentsInfo\":[{\"deploymentId\":\"d-DEMOREADY\",\"applicationName\":\"myapp\",\"deploymentGroupName\":\"prod\",\"status\":\"Ready\",\"createTime\":1795522000,\"creator\":\"user\",\"description\":\"release 3 (awaits approval)\",\"revision\":{\"revisionType\":\"S3\",\"s3Location\":{\"bucket\":\"myapp-releases\",\"key\":\"aws-deploy/bundle-3.zip\",\"bundleType\":\"zip\"}}}]}"}}
+JSON
+  promo() { # n state next body [extra request json]
+    local next=""
+    [ -n "$3" ] && next=",\"newScenarioState\":\"$3\""
+    echo "{\"scenarioName\":\"promo-looks\",\"requiredScenarioState\":\"$2\"$next,\"priority\":2,$(op GetDeployment ',"bodyPatterns":[{"contains":"d-DEMOREADY"}]'),\"response\":{\"status\":200,\"headers\":{$J},\"body\":\"$4\",\"transformers\":[\"response-template\"]}}" > "$dir/mappings/promo-$1.json"
+  }
+  promo 1 Started ready "$(look InProgress 2 2 0 0 0)"
+  promo 2 ready "" "$(look Ready 0 0 0 0 0)"
+  promo 3 continued done "$(look InProgress 0 1 3 0 0)"
+  promo 4 done "" "$(look Succeeded 0 0 4 0 0)"
+  cat > "$dir/mappings/promo-continue.json" <<JSON
+{"scenarioName":"promo-looks","requiredScenarioState":"ready","newScenarioState":"continued","priority":2,$(op ContinueDeployment),"response":{"status":200,"headers":{$J},"body":"{}"}}
+JSON
   port=$(free_port)
   java -jar "$wm_jar" --port "$port" --bind-address 127.0.0.1 --root-dir "$dir" --proxy-all "$moto" \
     --disable-banner --local-response-templating >"$work/wiremock.log" 2>&1 &
@@ -95,5 +116,15 @@ JSON
     --minimum-healthy-hosts FLEET_PERCENT:75 --alarms HighErrorRate --timeout 10m
   echo "(exit $?: 3 means the deployment failed and was rolled back)"
   set -e
+
+  scene "CodeDeploy release train: deploy blue/green and stop at Ready (awaitPromotion); the build carries on, CodeDeploy holds it"
+  echo 'echo v3' >> "$work/bundle/scripts/start_server.sh"
+  AWS_ENDPOINT_URL="http://127.0.0.1:$port" aws-deploy code-deploy-rolling --application myapp \
+    --deployment-group prod --bundle "$work/bundle" --s3-bucket myapp-releases \
+    --minimum-healthy-hosts FLEET_PERCENT:75 --description "release 3 (awaits approval)" --await-promotion
+
+  scene "CodeDeploy release train: a later stage promotes what waits at Ready, found in CodeDeploy, and follows it"
+  AWS_ENDPOINT_URL="http://127.0.0.1:$port" aws-deploy code-deploy-rolling --application myapp \
+    --deployment-group prod --action promote
 }
 cd_demo

@@ -12,7 +12,10 @@ import org.junit.After
 import org.junit.Before
 import org.junit.Test
 
-/** The real bin/aws-deploy as a process: SIGTERM during a CodeDeploy wait stops the deployment with rollback. */
+/**
+ * The real bin/aws-deploy as a process: SIGTERM during a CodeDeploy wait stops the deployment with rollback, and
+ * the process ends once the rollback that started has ended.
+ */
 class CodeDeployProcessTest {
     static MotoServer moto = MotoServer.shared()
     AwsFront front = new AwsFront(moto)
@@ -36,9 +39,13 @@ class CodeDeployProcessTest {
     }
 
     @Test
-    void sigtermDuringTheWaitStopsTheDeploymentWithRollbackAndExitsThree() {
+    void sigtermDuringTheWaitStopsTheDeploymentWithRollbackFollowsTheRollbackAndExitsThree() {
         fake.lifecycle(look('InProgress').counts(2, 1, 0, 0, 0))
-        fake.stopAnswers('Pending', 'Stopping pending')
+        fake.stopLeadsTo(look('Stopped').counts(0, 0, 1, 0, 2).error('DEPLOYMENT_STOPPED', 'The deployment was stopped')
+                .rollback('d-ROLLBACK03', 'Rollback in progress'))
+        fake.lifecycleOf('d-ROLLBACK03', look('InProgress').id('d-ROLLBACK03').counts(1, 1, 0, 0, 0),
+                look('Succeeded').id('d-ROLLBACK03').counts(0, 0, 2, 0, 0))
+        fake.noTargets()
         Process p = processes.started(['code-deploy-rolling', '--application', 'myapp', '--deployment-group',
                 'prod', '--s3-bucket', 'releases', '--s3-key', 'app.zip'], 'Instances: 2 pending')
 
@@ -50,5 +57,7 @@ class CodeDeployProcessTest {
         assertTrue(err, err.contains('Aborted by SIGTERM: stopping deployment '))
         assertEquals(1, fake.count('StopDeployment'))
         assertTrue(fake.requests('StopDeployment')[0].path('autoRollbackEnabled').asBoolean())
+        assertTrue(err, err.contains('Rollback d-ROLLBACK03: Succeeded'))
+        assertTrue(err, err.contains('rolled back by d-ROLLBACK03'))
     }
 }

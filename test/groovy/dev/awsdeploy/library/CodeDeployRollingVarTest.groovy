@@ -8,6 +8,7 @@ import static org.junit.Assert.fail
 
 import dev.awsdeploy.codedeploy.CodeDeployFake
 import dev.awsdeploy.codedeploy.CodeDeployRolling
+import dev.awsdeploy.testing.AwsClients
 import dev.awsdeploy.testing.AwsFront
 import dev.awsdeploy.testing.MotoServer
 import dev.awsdeploy.testing.Repo
@@ -16,6 +17,9 @@ import java.nio.file.Path
 import org.junit.After
 import org.junit.Before
 import org.junit.Test
+import software.amazon.awssdk.services.codedeploy.model.CreateDeploymentRequest
+import software.amazon.awssdk.services.codedeploy.model.RevisionLocation
+import software.amazon.awssdk.services.codedeploy.model.S3Location
 
 /**
  * The codeDeployRolling var under the CPS interpreter, running the real CLI against moto with WireMock in front
@@ -123,6 +127,34 @@ class CodeDeployRollingVarTest extends LibraryPipelineTest {
                     + "'minimumHealthyHosts'?", e.message)
         }
         assertEquals([], commands)
+    }
+
+    @Test
+    void promoteFindsTheDeploymentWaitingAtReadyAndTakesNoDescription() {
+        Map results = [:]
+        binding.setVariable('results', results)
+        def cd = AwsClients.codeDeploy(moto.url(), 'eu-west-1')
+        String waiting
+        try {
+            waiting = cd.createDeployment(CreateDeploymentRequest.builder().applicationName('myapp')
+                    .deploymentGroupName('prod').revision(RevisionLocation.builder().revisionType('S3')
+                    .s3Location(S3Location.builder().bucket('releases').key('app.zip').bundleType('zip').build())
+                    .build()).build()).deploymentId()
+        } finally {
+            cd.close()
+        }
+        fake.batchGet(look('Ready').id(waiting))
+        fake.continueAnswers()
+        fake.lifecycle(look('InProgress').counts(0, 1, 1, 0, 0), look('Succeeded').counts(0, 0, 2, 0, 0))
+
+        runScript('codedeploy-promote.jenkins')
+
+        assertEquals('Succeeded', results.promote.status)
+        assertEquals(waiting, results.promote.deploymentId)
+        assertEquals(waiting, fake.requests('ContinueDeployment')[0].path('deploymentId').asText())
+        assertEquals(0, fake.count('CreateDeployment'))
+        assertTrue(commands[0], commands[0].contains("--action 'promote'"))
+        assertFalse(commands[0], commands[0].contains('--description'))
     }
 
     @Test

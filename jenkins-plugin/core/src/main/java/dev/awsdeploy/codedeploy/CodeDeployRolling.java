@@ -11,8 +11,10 @@ import dev.awsdeploy.run.Params;
 import dev.awsdeploy.run.StepDefinition;
 import dev.awsdeploy.run.StepFailedException;
 import dev.awsdeploy.run.StepResult;
+import dev.awsdeploy.run.StateStore;
 import dev.awsdeploy.run.StepRun;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,12 +25,16 @@ import software.amazon.awssdk.services.codedeploy.model.ApplicationDoesNotExistE
 import software.amazon.awssdk.services.codedeploy.model.AutoRollbackEvent;
 import software.amazon.awssdk.services.codedeploy.model.CodeDeployException;
 import software.amazon.awssdk.services.codedeploy.model.CreateDeploymentRequest;
+import software.amazon.awssdk.services.codedeploy.model.DeploymentConfigAlreadyExistsException;
 import software.amazon.awssdk.services.codedeploy.model.DeploymentConfigDoesNotExistException;
 import software.amazon.awssdk.services.codedeploy.model.DeploymentConfigInfo;
 import software.amazon.awssdk.services.codedeploy.model.DeploymentGroupDoesNotExistException;
 import software.amazon.awssdk.services.codedeploy.model.DeploymentGroupInfo;
 import software.amazon.awssdk.services.codedeploy.model.DeploymentInfo;
+import software.amazon.awssdk.services.codedeploy.model.DeploymentLimitExceededException;
+import software.amazon.awssdk.services.codedeploy.model.DeploymentReadyAction;
 import software.amazon.awssdk.services.codedeploy.model.DeploymentStatus;
+import software.amazon.awssdk.services.codedeploy.model.DeploymentType;
 import software.amazon.awssdk.services.codedeploy.model.RevisionLocation;
 
 /**
@@ -68,13 +74,21 @@ public final class CodeDeployRolling {
             Param.bool("ignoreApplicationStopFailures", "carry on when ApplicationStop fails on an instance"),
             Param.bool("continueAtReady", "blue/green: continue when CodeDeploy waits at Ready for the reroute"),
             Param.string("description", "deployment description; default the Jenkins BUILD_URL"),
-            Param.bool("force", "deploy even when the group's last successful deployment has this revision"));
+            Param.bool("force", "deploy even when the group's last successful deployment has this revision"),
+            Param.bool("awaitPromotion", "blue/green with a wait at Ready: end the step there (status "
+                    + "awaiting-promotion); a later action promote or abort finishes it"),
+            Param.string("action", "deploy (default); promote: continue the deployment waiting at Ready and follow "
+                    + "it; abort: stop it with rollback and follow the rollback"),
+            Param.duration("lockTimeout", "how long to wait while another deployment runs on the group (CodeDeploy "
+                    + "runs one at a time); then exit 4 naming it; default 5m"));
 
     public static final StepDefinition DEFINITION = new StepDefinition("codeDeployRolling", null,
             "code-deploy-rolling", "Deploy a revision with CodeDeploy and wait for it, with rollback on failure, "
             + "alarm, timeout or abort", PARAMS, CodeDeployRolling::run);
 
-    private static final List<String> ACTIVE = List.of("Created", "Queued", "InProgress", "Baking", "Ready");
+    static final List<String> ACTIVE = List.of("Created", "Queued", "InProgress", "Baking", "Ready");
+    /** How far AWS's clock may be behind ours when looking for what an attempt created. */
+    static final Duration CLOCK_SKEW = Duration.ofMinutes(5);
 
     private CodeDeployRolling() {
     }
@@ -92,24 +106,29 @@ public final class CodeDeployRolling {
 
         AwsContext aws = AwsContext.forRun(run, p);
         CodeDeployClient cd = client(aws);
-        DeploymentWait machine = new DeploymentWait(cd, run, req.continueAtReady());
         var store = run.<DeploymentWait.State>stateStore(DeploymentWait.State.class, fingerprint(req));
+        DeploymentWait machine = new DeploymentWait(cd, run, req.continueAtReady(), req.awaitPromotion())
+                .savingTo(store);
         Optional<DeploymentWait.State> resumed = store.load();
         if (resumed.isPresent()) {
             DeploymentWait.State s = resumed.get();
             run.progress().say("resume", "Resuming the wait on deployment " + s.deploymentId + "; deadline stays "
                     + s.deadline);
-            return result(run, req, run.runner().run(machine, s, store), null, null);
+            return result(run, req, run.runner().run(machine, s, store), null, null, null);
         }
 
         // Read: the application's platform, the group, then everything the plan needs.
         String platform = platform(cd, req.application());
         DeploymentGroupInfo group = group(cd, req);
         req.checkPlatform(platform, p);
+        checkReadyWait(req, group, p);
         p.check();
+        if (!req.deploys()) {
+            return Promotion.act(cd, req, group, platform, run, machine, store, dryRun);
+        }
         ConfigPlan config = planConfig(cd, req.config(), platform, group);
         RevisionSource revision = new RevisionSource(req.revision(), aws);
-        try {
+        try (CodeDeployClient once = CreatingCall.client(aws, CodeDeployClient.builder(), "CODEDEPLOY")) {
             revision.plan();
             if (!req.alarms().isEmpty()) {
                 AlarmGate.Reading alarms = new AlarmGate(CloudWatch.client(aws), req.alarms(),
@@ -126,19 +145,19 @@ public final class CodeDeployRolling {
                     ? "" : String.valueOf(group.lastSuccessfulDeployment().deploymentId())));
 
             // Replay: attach to a deployment of this revision already running; skip one already deployed.
+            List<DeploymentInfo> active = GroupWait.active(cd, req);
             if (revision.location() != null) {
-                Optional<DeploymentInfo> running = activeWithRevision(cd, req, revision.location());
+                Optional<DeploymentInfo> running = active.stream()
+                        .filter(d -> RevisionSource.same(d.revision(), revision.location())).findFirst();
                 if (running.isPresent()) {
                     DeploymentInfo d = running.get();
                     run.progress().say("decision", "Deployment " + d.deploymentId() + " of this revision is already "
                             + d.statusAsString() + " on " + req.deploymentGroup() + ": attaching to it instead of "
                             + "starting a second one");
                     if (dryRun) {
-                        return plan(run, req, platform, config, revision, "would-attach", d.deploymentId());
+                        return plan(run, req, platform, config, revision, "would-attach", d.deploymentId(), null);
                     }
-                    DeploymentWait.State s = DeploymentWait.State.start(d.deploymentId(), platform,
-                            req.autoRollback(), run.clock().now(), req.timeout());
-                    return result(run, req, run.runner().run(machine, s, store), config, revision);
+                    return follow(run, req, machine, store, d.deploymentId(), platform, config, revision, group);
                 }
                 Optional<String> deployed = lastSuccessfulWithRevision(cd, group, revision.location());
                 if (deployed.isPresent() && !req.force()) {
@@ -152,39 +171,169 @@ public final class CodeDeployRolling {
                 }
             }
             if (dryRun) {
-                return plan(run, req, platform, config, revision, "would-deploy", null);
+                return plan(run, req, platform, config, revision, "would-deploy", null,
+                        active.isEmpty() ? null : active.get(0));
+            }
+
+            // One deployment at a time: CodeDeploy refuses a second on the group, so wait for the one running.
+            GroupWait lock = new GroupWait(cd, req, run, revision.location());
+            GroupWait.State free = lock.await(active);
+            if (free.attachTo != null) {
+                return follow(run, req, machine, store, free.attachTo, platform, config, revision, group);
+            }
+            if (free.verdict != null) {
+                return lock.result(free);
             }
 
             // Act.
             run.progress().say("plan", "Deploying " + revision.summary() + " to " + req.application() + "/"
                     + req.deploymentGroup() + " (" + platform + ") with deployment config " + config.summary);
             if (config.create != null) {
-                cd.createDeploymentConfig(b -> b.deploymentConfigName(config.create.deploymentConfigName())
-                        .computePlatform(config.create.computePlatform())
-                        .minimumHealthyHosts(config.create.minimumHealthyHosts())
-                        .trafficRoutingConfig(config.create.trafficRoutingConfig()));
-                run.progress().action("CreateDeploymentConfig", config.name, "Created deployment config "
-                        + config.name + " (" + DeploymentConfigSpec.describe(config.create) + ")");
+                createConfig(once, cd, config, run);
             }
-            revision.apply(run.progress());
-            String id = create(cd, req, config, revision.location());
-            run.progress().action("CreateDeployment", id, "Created deployment " + id + " of "
-                    + RevisionSource.describe(revision.location()) + " to " + req.application() + "/"
-                    + req.deploymentGroup() + (config.name == null ? "" : " with " + config.name)
-                    + (req.alarms().isEmpty() ? "" : ", stopped by alarms " + String.join(", ", req.alarms()))
-                    + (req.autoRollback() ? ", automatic rollback on failure and alarm" : ", no automatic rollback"));
-            run.progress().say("phase", "Waiting for " + id + " (timeout " + Durations.format(req.timeout()) + ")");
-            DeploymentWait.State s = DeploymentWait.State.start(id, platform, req.autoRollback(), run.clock().now(),
-                    req.timeout());
-            store.save(s);
-            return result(run, req, run.runner().run(machine, s, store), config, revision);
+            revision.apply(run);
+            while (true) {
+                Instant attempt = run.clock().now();
+                try {
+                    String id = CreatingCall.create("CreateDeployment", "deployment of " + RevisionSource.describe(
+                            revision.location()) + " to " + req.application() + "/" + req.deploymentGroup(),
+                            () -> create(once, req, config, revision.location()),
+                            () -> createdSince(cd, req, revision.location(), attempt), run);
+                    run.progress().action("CreateDeployment", id, "Created deployment " + id + " of "
+                            + RevisionSource.describe(revision.location()) + " to " + req.application() + "/"
+                            + req.deploymentGroup() + (config.name == null ? "" : " with " + config.name)
+                            + (req.alarms().isEmpty() ? "" : ", stopped by alarms " + String.join(", ", req.alarms()))
+                            + (req.autoRollback() ? ", automatic rollback on failure and alarm"
+                            : ", no automatic rollback"));
+                    return follow(run, req, machine, store, id, platform, config, revision, group);
+                } catch (DeploymentLimitExceededException e) {
+                    // Someone started a deployment between our look and our create: wait for it like any other.
+                    run.progress().say("decision", "CodeDeploy refused a second deployment on " + req.deploymentGroup()
+                            + " (" + e.awsErrorDetails().errorMessage() + "): waiting for the one running");
+                    free = lock.await(GroupWait.active(cd, req));
+                    if (free.attachTo != null) {
+                        return follow(run, req, machine, store, free.attachTo, platform, config, revision, group);
+                    }
+                    if (free.verdict != null) {
+                        return lock.result(free);
+                    }
+                } catch (CodeDeployException e) {
+                    throw new StepFailedException("CreateDeployment on " + req.application() + "/"
+                            + req.deploymentGroup() + " failed: " + e.awsErrorDetails().errorCode() + ": "
+                            + e.awsErrorDetails().errorMessage() + "; nothing was deployed", e);
+                }
+            }
         } finally {
             revision.close();
         }
     }
 
+    /** Waits for a deployment (created, attached to or promoted) to its end, saving the wait as it goes. */
+    static StepResult follow(StepRun run, DeploymentRequest req, DeploymentWait machine,
+                             StateStore<DeploymentWait.State> store, String id, String platform, ConfigPlan config,
+                             RevisionSource revision, DeploymentGroupInfo group) {
+        run.progress().say("phase", "Waiting for " + id + " (timeout " + Durations.format(req.timeout()) + ")");
+        DeploymentWait.State s = DeploymentWait.State.start(id, platform, req.autoRollback(), run.clock().now(),
+                req.timeout());
+        store.save(s);
+        return result(run, req, run.runner().run(machine, s, store), config, revision, group);
+    }
+
+    private static void createConfig(CodeDeployClient once, CodeDeployClient cd, ConfigPlan config, StepRun run) {
+        DeploymentConfigInfo want = config.create;
+        String made = CreatingCall.create("CreateDeploymentConfig", "deployment config " + config.name, () -> {
+            try {
+                once.createDeploymentConfig(b -> b.deploymentConfigName(want.deploymentConfigName())
+                        .computePlatform(want.computePlatform()).minimumHealthyHosts(want.minimumHealthyHosts())
+                        .trafficRoutingConfig(want.trafficRoutingConfig()));
+                return "created";
+            } catch (DeploymentConfigAlreadyExistsException e) {
+                // An earlier unanswered attempt (or a parallel run) made it: fine if it is the same config.
+                return existingConfig(cd, want).orElseThrow(() -> new StepFailedException("deployment config "
+                        + config.name + " appeared meanwhile with other settings; name the config you want with "
+                        + "deploymentConfig", e));
+            }
+        }, () -> existingConfig(cd, want), run);
+        if ("created".equals(made)) {
+            run.progress().action("CreateDeploymentConfig", config.name, "Created deployment config "
+                    + config.name + " (" + DeploymentConfigSpec.describe(want) + ")");
+        }
+    }
+
+    /** "deployment config NAME" when a config of that name with these settings exists. */
+    private static Optional<String> existingConfig(CodeDeployClient cd, DeploymentConfigInfo want) {
+        try {
+            DeploymentConfigInfo c = cd.getDeploymentConfig(b -> b.deploymentConfigName(want.deploymentConfigName()))
+                    .deploymentConfigInfo();
+            return DeploymentConfigSpec.matches(c, want) ? Optional.of("deployment config "
+                    + want.deploymentConfigName()) : Optional.empty();
+        } catch (DeploymentConfigDoesNotExistException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * The deployment an unanswered CreateDeployment made, if it did: one of the group's deployments created since
+     * the attempt (a few minutes of clock skew allowed), of this revision and with this description.
+     */
+    static Optional<String> createdSince(CodeDeployClient cd, DeploymentRequest req, RevisionLocation revision,
+                                         Instant attempt) {
+        List<String> ids = cd.listDeployments(b -> b.applicationName(req.application())
+                .deploymentGroupName(req.deploymentGroup()).createTimeRange(t -> t.start(attempt.minus(
+                        CLOCK_SKEW)))).deployments();
+        if (ids.isEmpty()) {
+            return Optional.empty();
+        }
+        List<String> first = ids.subList(0, Math.min(25, ids.size()));
+        return cd.batchGetDeployments(b -> b.deploymentIds(first)).deploymentsInfo().stream()
+                .filter(d -> RevisionSource.same(d.revision(), revision)
+                        && java.util.Objects.equals(blankToNull(d.description()), blankToNull(req.description())))
+                .max(java.util.Comparator.comparing(d -> d.createTime() == null ? Instant.EPOCH : d.createTime()))
+                .map(DeploymentInfo::deploymentId);
+    }
+
+    private static String blankToNull(String v) {
+        return v == null || v.isBlank() ? null : v;
+    }
+
+    /**
+     * awaitPromotion needs a deployment that stops at Ready: a blue/green group whose deployments wait for the
+     * reroute (deploymentReadyOption STOP_DEPLOYMENT). Checked when the group says how it deploys.
+     */
+    private static void checkReadyWait(DeploymentRequest req, DeploymentGroupInfo group, Params p) {
+        if (!req.awaitPromotion()) {
+            return;
+        }
+        if (group.deploymentStyle() != null && group.deploymentStyle().deploymentType() == DeploymentType.IN_PLACE) {
+            p.problem("awaitPromotion", "true", "deployment group " + req.deploymentGroup() + " deploys in place; "
+                    + "only blue/green deployments wait at Ready", "drop awaitPromotion, or deploy to a blue/green "
+                    + "group whose deployments wait for the traffic reroute");
+            return;
+        }
+        var ready = group.blueGreenDeploymentConfiguration() == null ? null
+                : group.blueGreenDeploymentConfiguration().deploymentReadyOption();
+        if (ready != null && ready.actionOnTimeout() == DeploymentReadyAction.CONTINUE_DEPLOYMENT) {
+            p.problem("awaitPromotion", "true", "deployment group " + req.deploymentGroup() + " reroutes traffic at "
+                    + "once (deploymentReadyOption CONTINUE_DEPLOYMENT); its deployments never wait at Ready",
+                    "set the group's deploymentReadyOption to STOP_DEPLOYMENT with a wait time, or drop "
+                            + "awaitPromotion");
+        }
+    }
+
+    /** What the group does with a deployment left at Ready, for the summary: "CodeDeploy stops it after 60 min". */
+    static String readyWait(DeploymentGroupInfo group) {
+        var ready = group == null || group.blueGreenDeploymentConfiguration() == null ? null
+                : group.blueGreenDeploymentConfiguration().deploymentReadyOption();
+        if (ready == null || ready.waitTimeInMinutes() == null) {
+            return "";
+        }
+        return "; unless promoted, CodeDeploy stops it (and rolls back) " + ready.waitTimeInMinutes()
+                + " min after it reached Ready";
+    }
+
     private static String fingerprint(DeploymentRequest r) {
-        return "codeDeployRolling:" + r.application() + "/" + r.deploymentGroup() + ":" + r.revision();
+        return "codeDeployRolling:" + r.action() + ":" + r.application() + "/" + r.deploymentGroup() + ":"
+                + r.revision();
     }
 
     private static String platform(CodeDeployClient cd, String application) {
@@ -269,19 +418,6 @@ public final class CodeDeployRolling {
         return plan;
     }
 
-    private static Optional<DeploymentInfo> activeWithRevision(CodeDeployClient cd, DeploymentRequest req,
-                                                               RevisionLocation revision) {
-        List<String> ids = cd.listDeployments(b -> b.applicationName(req.application())
-                .deploymentGroupName(req.deploymentGroup()).includeOnlyStatusesWithStrings(ACTIVE)).deployments();
-        if (ids.isEmpty()) {
-            return Optional.empty();
-        }
-        List<String> first = ids.subList(0, Math.min(25, ids.size()));
-        return cd.batchGetDeployments(b -> b.deploymentIds(first)).deploymentsInfo().stream()
-                .filter(d -> ACTIVE.contains(d.statusAsString()) && RevisionSource.same(d.revision(), revision))
-                .findFirst();
-    }
-
     private static Optional<String> lastSuccessfulWithRevision(CodeDeployClient cd, DeploymentGroupInfo group,
                                                                RevisionLocation revision) {
         var last = group.lastSuccessfulDeployment();
@@ -319,20 +455,12 @@ public final class CodeDeployRolling {
         if (req.ignoreApplicationStopFailures()) {
             b.ignoreApplicationStopFailures(true);
         }
-        try {
-            return cd.createDeployment(b.build()).deploymentId();
-        } catch (software.amazon.awssdk.services.codedeploy.model.DeploymentLimitExceededException e) {
-            throw new StepFailedException("CodeDeploy refused a new deployment on " + req.deploymentGroup()
-                    + ": another deployment of a different revision is still running there ("
-                    + e.awsErrorDetails().errorMessage() + "); wait for it to end or stop it, then re-run", e);
-        } catch (CodeDeployException e) {
-            throw new StepFailedException("CreateDeployment on " + req.application() + "/" + req.deploymentGroup()
-                    + " failed: " + e.awsErrorDetails().errorCode() + ": " + e.awsErrorDetails().errorMessage(), e);
-        }
+        return cd.createDeployment(b.build()).deploymentId();
     }
 
     private static StepResult plan(StepRun run, DeploymentRequest req, String platform, ConfigPlan config,
-                                   RevisionSource revision, String status, String attachTo) {
+                                   RevisionSource revision, String status, String attachTo,
+                                   DeploymentInfo busy) {
         Map<String, Object> f = new LinkedHashMap<>();
         f.put("dryRun", true);
         f.put("platform", platform);
@@ -348,6 +476,10 @@ public final class CodeDeployRolling {
         if (attachTo != null) {
             steps.add("attach to deployment " + attachTo + " and wait for it");
         } else {
+            if (busy != null) {
+                steps.add("wait up to " + Durations.format(req.lockTimeout()) + " for " + GroupWait.describe(busy)
+                        + " to end (CodeDeploy runs one deployment per group)");
+            }
             if (config.create != null) {
                 steps.add("create deployment config " + config.summary);
             }
@@ -364,12 +496,12 @@ public final class CodeDeployRolling {
         return StepResult.of(Outcome.SUCCEEDED, status, "dry run: would " + steps.get(0), f);
     }
 
-    private static StepResult result(StepRun run, DeploymentRequest req, DeploymentWait.State s, ConfigPlan config,
-                                     RevisionSource revision) {
+    static StepResult result(StepRun run, DeploymentRequest req, DeploymentWait.State s, ConfigPlan config,
+                             RevisionSource revision, DeploymentGroupInfo group) {
         Map<String, Object> f = new LinkedHashMap<>();
         f.put("deploymentId", s.deploymentId);
         f.put("deploymentStatus", s.status);
-        f.put("rolledBack", s.rollbackDeploymentId != null);
+        f.put("rolledBack", s.rollbackDeploymentId != null && "Succeeded".equals(s.rollbackStatus));
         f.put("rollbackDeploymentId", s.rollbackDeploymentId);
         f.put("rollbackStatus", s.rollbackStatus);
         f.put("instances", s.instances);
@@ -381,6 +513,9 @@ public final class CodeDeployRolling {
         }
         if (revision != null) {
             f.put("revision", RevisionSource.describe(revision.location()));
+        }
+        if (s.rollbackMessage != null && s.rollbackDeploymentId == null) {
+            f.put("rollbackMessage", s.rollbackMessage);
         }
         if (s.errorCode != null || s.errorMessage != null) {
             f.put("error", DeploymentWait.error(s));
@@ -409,6 +544,12 @@ public final class CodeDeployRolling {
                     + s.reason, f);
             case "ABORTED" -> StepResult.of(Outcome.FAILED, "Aborted", "deployment " + s.deploymentId + ": "
                     + s.reason, f);
+            case "AWAITING_PROMOTION" -> StepResult.of(Outcome.SUCCEEDED, "awaiting-promotion", "deployment "
+                    + s.deploymentId + " waits at Ready in CodeDeploy: the replacement is up, traffic is still on the "
+                    + "original, and nothing but CodeDeploy watches it now" + readyWait(group) + " — run "
+                    + "codeDeployRolling with action: 'promote' to reroute traffic, or action: 'abort' to stop it "
+                    + "with rollback", f);
+            case "ABANDONED" -> Promotion.abortResult(s, f);
             default -> StepResult.of(Outcome.FAILED, s.rollbackDeploymentId != null ? "RolledBack" : s.status,
                     "deployment " + s.deploymentId + " " + s.reason, f);
         };

@@ -16,7 +16,17 @@ import java.util.Map;
 public record DeploymentRequest(String application, String deploymentGroup, Revision revision,
                                 DeploymentConfigSpec config, List<String> alarms, boolean autoRollback,
                                 Duration timeout, String fileExistsBehavior, boolean ignoreApplicationStopFailures,
-                                boolean continueAtReady, String description, boolean force) {
+                                boolean continueAtReady, String description, boolean force, String action,
+                                boolean awaitPromotion, Duration lockTimeout) {
+    static final List<String> ACTIONS = List.of("deploy", "promote", "abort");
+    /** Parameters that shape a new deployment, and so mean nothing to promote or abort. */
+    static final List<String> DEPLOY_ONLY = List.of("deploymentConfig", "minimumHealthyHosts", "trafficRouting",
+            "alarms", "autoRollback", "fileExistsBehavior", "ignoreApplicationStopFailures", "continueAtReady",
+            "description", "force", "awaitPromotion", "lockTimeout", "bundle", "s3Prefix");
+
+    boolean deploys() {
+        return "deploy".equals(action);
+    }
 
     /** Where the revision comes from: exactly one of an S3 object, a local bundle or an ECS task definition. */
     public record Revision(Kind kind, String s3Bucket, String s3Key, String bundleType, String s3Version,
@@ -40,7 +50,19 @@ public record DeploymentRequest(String application, String deploymentGroup, Revi
         String application = p.required("application", "give the CodeDeploy application name, e.g. application: "
                 + "'myapp'");
         String group = p.required("deploymentGroup", "give the deployment group, e.g. deploymentGroup: 'prod'");
-        Revision revision = revision(p);
+        String action = p.oneOf("action", "deploy", ACTIONS);
+        boolean deploys = "deploy".equals(action);
+        if (!deploys) {
+            for (String name : DEPLOY_ONLY) {
+                if (p.has(name)) {
+                    p.problem(name, p.string(name), "applies only to action 'deploy', not '" + action + "'",
+                            "drop it: " + action + " acts on the deployment waiting at Ready in " + group
+                                    + ", found in CodeDeploy");
+                }
+            }
+        }
+        // promote/abort need no revision; one given must be the one waiting at Ready.
+        Revision revision = deploys || p.has("s3Key") || p.has("taskDefinition") ? revision(p) : null;
         DeploymentConfigSpec config = DeploymentConfigSpec.parse(p);
         List<String> alarms = p.list("alarms");
         if (alarms.size() > MAX_ALARMS) {
@@ -64,8 +86,19 @@ public record DeploymentRequest(String application, String deploymentGroup, Revi
             description = description.substring(0, 512);
         }
         boolean force = p.bool("force", false);
+        boolean awaitPromotion = p.bool("awaitPromotion", false);
+        if (awaitPromotion && continueAtReady) {
+            p.problem("awaitPromotion", "true", "contradicts continueAtReady: true",
+                    "give one: awaitPromotion ends the step at Ready for a later promote, continueAtReady continues "
+                            + "at once");
+        }
+        Duration lockTimeout = p.duration("lockTimeout", Duration.ofMinutes(5));
+        if (lockTimeout.isNegative() || lockTimeout.compareTo(MAX_TIMEOUT) > 0) {
+            p.problem("lockTimeout", Durations.format(lockTimeout), "must be between 0s and 24h",
+                    "give how long to wait for another deployment on the group to end, e.g. 5m (0s: do not wait)");
+        }
         return new DeploymentRequest(application, group, revision, config, alarms, autoRollback, timeout,
-                fileExists, ignoreStop, continueAtReady, description, force);
+                fileExists, ignoreStop, continueAtReady, description, force, action, awaitPromotion, lockTimeout);
     }
 
     private static Revision revision(Params p) {

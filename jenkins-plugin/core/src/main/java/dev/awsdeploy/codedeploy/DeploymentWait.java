@@ -1,6 +1,7 @@
 package dev.awsdeploy.codedeploy;
 
 import dev.awsdeploy.run.Durations;
+import dev.awsdeploy.run.StateStore;
 import dev.awsdeploy.run.StepMachine;
 import dev.awsdeploy.run.StepRun;
 import java.io.Serializable;
@@ -27,7 +28,9 @@ import software.amazon.awssdk.services.codedeploy.model.TargetFilterName;
  * first, backing off to one per 10 s, and one per 20 s once the deployment has run 5 minutes — never the tens of
  * calls a minute that get a pipeline throttled. Says only what changed (status, instance counts, ECS traffic).
  * When CodeDeploy rolls back on its own (failure or alarm), follows the rollback deployment to its end. At the
- * timeout, or when aborted, stops the deployment with automatic rollback.
+ * timeout, or when aborted, stops the deployment with automatic rollback and follows that rollback to its end too
+ * (at most {@link #AFTER_STOP_LIMIT}). With {@code awaitPromotion}, a blue/green deployment that reaches Ready ends
+ * the wait there: it waits in CodeDeploy for a later promote or abort.
  */
 final class DeploymentWait implements StepMachine<DeploymentWait.State> {
     static final Duration FIRST_INTERVAL = Duration.ofSeconds(2);
@@ -38,6 +41,9 @@ final class DeploymentWait implements StepMachine<DeploymentWait.State> {
     static final Duration ROLLBACK_APPEARS_WITHIN = Duration.ofSeconds(20);
     /** ECS traffic weights are read from the deployment target, at most this often. */
     static final Duration TRAFFIC_LOOK_EVERY = Duration.ofSeconds(60);
+    /** After StopDeployment: the longest the stop and the rollback it starts are followed (and never longer than the
+     * step's timeout). */
+    static final Duration AFTER_STOP_LIMIT = Duration.ofMinutes(30);
 
     /** The whole memory of a wait: enough to resume it after a restart. Public fields for Jackson. */
     public static final class State implements Serializable {
@@ -69,6 +75,12 @@ final class DeploymentWait implements StepMachine<DeploymentWait.State> {
         public Map<String, Double> traffic = new LinkedHashMap<>();
         public String stopStatus;
         public Instant endedAt;
+        /** Set once we called StopDeployment: the verdict it ends with (TIMED_OUT or ABORTED) and why. */
+        public String stopVerdict;
+        public String stopReason;
+        /** Until when the stop and its rollback are followed. */
+        public Instant stopDeadline;
+        public String rollbackMessage;
 
         public State() {
         }
@@ -88,11 +100,20 @@ final class DeploymentWait implements StepMachine<DeploymentWait.State> {
     private final CodeDeployClient cd;
     private final StepRun run;
     private final boolean continueAtReady;
+    private final boolean awaitPromotion;
+    private StateStore<State> store = StateStore.none();
 
-    DeploymentWait(CodeDeployClient cd, StepRun run, boolean continueAtReady) {
+    DeploymentWait(CodeDeployClient cd, StepRun run, boolean continueAtReady, boolean awaitPromotion) {
         this.cd = cd;
         this.run = run;
         this.continueAtReady = continueAtReady;
+        this.awaitPromotion = awaitPromotion;
+    }
+
+    /** Where an abort's own follow of the rollback saves the state between looks. */
+    DeploymentWait savingTo(StateStore<State> s) {
+        this.store = s;
+        return this;
     }
 
     @Override
@@ -123,32 +144,44 @@ final class DeploymentWait implements StepMachine<DeploymentWait.State> {
                             + error(s) + (s.failures.isEmpty() ? "" : "\n  " + String.join("\n  ", s.failures)));
                 }
                 String rollbackId = d.rollbackInfo() == null ? null : d.rollbackInfo().rollbackDeploymentId();
+                s.rollbackMessage = d.rollbackInfo() == null ? null : d.rollbackInfo().rollbackMessage();
                 if (rollbackId != null && !rollbackId.isBlank()) {
                     s.rollbackDeploymentId = rollbackId;
                     s.phase = "ROLLING_BACK";
                     Duration allowance = Duration.between(s.startedAt, s.deadline);
-                    s.rollbackDeadline = now.plus(allowance);
+                    s.rollbackDeadline = s.stopDeadline != null ? s.stopDeadline : now.plus(allowance);
                     s.intervalMs = FIRST_INTERVAL.toMillis();
                     run.progress().say("phase", "CodeDeploy is rolling back: following rollback deployment "
                             + rollbackId + (d.rollbackInfo().rollbackMessage() == null ? ""
                             : " (" + d.rollbackInfo().rollbackMessage() + ")"));
                     return next(s, now, s.rollbackDeadline);
                 }
-                boolean mayStillRollBack = s.autoRollback && now.isBefore(s.failedSeenAt.plus(ROLLBACK_APPEARS_WITHIN));
+                boolean mayStillRollBack = (s.autoRollback || s.stopStatus != null)
+                        && now.isBefore(s.failedSeenAt.plus(ROLLBACK_APPEARS_WITHIN));
                 if (!mayStillRollBack) {
+                    if (s.stopVerdict != null) {
+                        return end(s, s.stopVerdict, s.stopReason + "; CodeDeploy started no rollback"
+                                + (s.rollbackMessage == null ? "" : " (" + s.rollbackMessage + ")"), now);
+                    }
                     return end(s, "FAILED", status + ": " + error(s), now);
                 }
                 s.intervalMs = Math.min(s.intervalMs, Duration.ofSeconds(5).toMillis());
                 return next(s, now, s.failedSeenAt.plus(ROLLBACK_APPEARS_WITHIN));
             }
             case "Ready" -> {
+                if (awaitPromotion && !s.continued && s.stopDeadline == null) {
+                    run.progress().say("decision", "Ready: the replacement of " + s.deploymentId + " is up and traffic "
+                            + "is still on the original; ending here (awaitPromotion) — CodeDeploy holds the deployment "
+                            + "until it is promoted or aborted");
+                    return end(s, "AWAITING_PROMOTION", "waits at Ready", now);
+                }
                 if (continueAtReady && !s.continued) {
                     cd.continueDeployment(b -> b.deploymentId(s.deploymentId)
                             .deploymentWaitType(DeploymentWaitType.READY_WAIT));
                     s.continued = true;
                     run.progress().action("ContinueDeployment", s.deploymentId, "Ready: continued deployment "
                             + s.deploymentId + " (continueAtReady) — traffic is rerouted to the replacement");
-                } else if (!continueAtReady) {
+                } else if (!continueAtReady && !s.continued) {
                     run.progress().changed("ready", "phase", "Ready: the replacement is up; CodeDeploy waits for "
                             + "traffic to be rerouted (continue it in the console or re-run with continueAtReady: "
                             + "true)");
@@ -161,14 +194,45 @@ final class DeploymentWait implements StepMachine<DeploymentWait.State> {
         if ("ECS".equals(s.platform) && "InProgress".equals(status)) {
             lookAtTraffic(s, now);
         }
+        if (s.stopDeadline != null) {
+            if (s.stopStatus == null) {
+                stop(s, "the earlier StopDeployment failed");
+            }
+            if (!now.isBefore(s.stopDeadline)) {
+                return end(s, s.stopVerdict == null ? "TIMED_OUT" : s.stopVerdict, (s.stopReason == null ? ""
+                        : s.stopReason + "; ") + "it is still " + status + " " + Durations.format(Duration.between(
+                        s.stopDeadline.minus(afterStopLimit(s)), now).withNanos(0)) + " after StopDeployment — "
+                        + "follow it in the CodeDeploy console", now);
+            }
+            return next(s, now, s.stopDeadline);
+        }
         if (!now.isBefore(s.deadline)) {
-            run.progress().say("decision", "Timed out after " + Durations.format(Duration.between(s.startedAt,
-                    s.deadline)) + " with deployment " + s.deploymentId + " still " + status);
-            stop(s, "timed out after " + Durations.format(Duration.between(s.startedAt, s.deadline)));
-            return end(s, "TIMED_OUT", "still " + status + " at the timeout of " + Durations.format(
-                    Duration.between(s.startedAt, s.deadline)) + "; stopped it with automatic rollback", now);
+            String timeout = Durations.format(Duration.between(s.startedAt, s.deadline));
+            run.progress().say("decision", "Timed out after " + timeout + " with deployment " + s.deploymentId
+                    + " still " + status);
+            stopAndFollow(s, "TIMED_OUT", "timed out after " + timeout, "still " + status + " at the timeout of "
+                    + timeout + "; stopped it with automatic rollback", now);
+            return next(s, now, s.stopDeadline);
         }
         return next(s, now, s.deadline);
+    }
+
+    /** Stops the deployment with rollback; the following looks follow the stop and the rollback it starts. */
+    void stopAndFollow(State s, String verdict, String why, String reason, Instant now) {
+        // AlreadyCompleted: it ended on its own meanwhile (or a retried stop found its own first attempt applied);
+        // the next looks say how, and a success is still a success.
+        stop(s, why);
+        s.stopVerdict = verdict;
+        s.stopReason = reason;
+        s.stopDeadline = now.plus(afterStopLimit(s));
+        s.intervalMs = FIRST_INTERVAL.toMillis();
+        run.progress().say("phase", "Following the stop of " + s.deploymentId + " and the rollback it starts (up to "
+                + Durations.format(afterStopLimit(s)) + ")");
+    }
+
+    private static Duration afterStopLimit(State s) {
+        Duration timeout = Duration.between(s.startedAt, s.deadline);
+        return timeout.compareTo(AFTER_STOP_LIMIT) < 0 ? timeout : AFTER_STOP_LIMIT;
     }
 
     private Tick<State> followRollback(State s) {
@@ -178,20 +242,23 @@ final class DeploymentWait implements StepMachine<DeploymentWait.State> {
         s.rollbackStatus = r.statusAsString();
         run.progress().changed("rollback", "status", "Rollback " + s.rollbackDeploymentId + ": " + s.rollbackStatus
                 + counts(r.deploymentOverview()));
-        String why = s.status + ": " + error(s);
+        String why = s.stopVerdict != null ? s.stopReason : s.status + ": " + error(s);
+        String verdict = s.stopVerdict != null ? s.stopVerdict : "FAILED";
         switch (s.rollbackStatus) {
             case "Succeeded" -> {
-                return end(s, "FAILED", why + "; rolled back by " + s.rollbackDeploymentId, now);
+                return end(s, verdict, why + "; rolled back by " + s.rollbackDeploymentId, now);
             }
             case "Failed", "Stopped" -> {
-                return end(s, "FAILED", why + "; the rollback " + s.rollbackDeploymentId + " also ended "
+                return end(s, verdict, why + "; the rollback " + s.rollbackDeploymentId + " also ended "
                         + s.rollbackStatus + (r.errorInformation() == null ? "" : ": " + r.errorInformation()
                         .message()), now);
             }
             default -> {
                 if (!now.isBefore(s.rollbackDeadline)) {
-                    return end(s, "FAILED", why + "; the rollback " + s.rollbackDeploymentId + " is still "
-                            + s.rollbackStatus + " — follow it in the CodeDeploy console", now);
+                    return end(s, verdict, why + "; the rollback " + s.rollbackDeploymentId + " is still "
+                            + s.rollbackStatus + " after " + Durations.format(Duration.between(
+                            s.failedSeenAt == null ? now : s.failedSeenAt, now).withNanos(0))
+                            + " — follow it in the CodeDeploy console", now);
                 }
                 return next(s, now, s.rollbackDeadline);
             }
@@ -362,24 +429,67 @@ final class DeploymentWait implements StepMachine<DeploymentWait.State> {
                     + (r.statusMessage() == null ? "" : " — " + r.statusMessage()));
         } catch (DeploymentAlreadyCompletedException e) {
             s.stopStatus = "AlreadyCompleted";
-            run.progress().say("decision", "Deployment " + s.deploymentId + " completed before it could be stopped");
+            run.progress().say("decision", "Deployment " + s.deploymentId + " had already ended when StopDeployment "
+                    + "reached it (on its own, or by an earlier attempt of this stop whose answer was lost): "
+                    + "following how it ended");
+        } catch (SdkException e) {
+            // Not stopped: the next looks try again, so a deployment is never left running unwatched.
+            s.stopStatus = null;
+            run.progress().say("decision", "StopDeployment of " + s.deploymentId + " failed ("
+                    + CreatingCall.describe(e) + "); trying again at the next look");
         }
     }
 
     @Override
     public State abort(State s, String reason) {
+        if (s.verdict != null) {
+            return s;
+        }
         String why = reason == null || reason.isBlank() ? "aborted" : reason;
         String said = Character.toUpperCase(why.charAt(0)) + why.substring(1);
-        if ("DEPLOYING".equals(s.phase)) {
+        Instant now = run.clock().now();
+        if ("DEPLOYING".equals(s.phase) && s.stopDeadline == null) {
             run.progress().say("decision", said + ": stopping deployment " + s.deploymentId
                     + " with automatic rollback");
-            stop(s, why);
-            end(s, "ABORTED", why + "; stopped deployment " + s.deploymentId + " with automatic rollback",
-                    run.clock().now());
-        } else if (s.verdict == null) {
-            end(s, "ABORTED", why + " while CodeDeploy rolls back with " + s.rollbackDeploymentId
-                    + "; the rollback carries on", run.clock().now());
+            stopAndFollow(s, "ABORTED", why, why + "; stopped deployment " + s.deploymentId
+                    + " with automatic rollback", now);
+        } else {
+            run.progress().say("decision", said + " while " + ("ROLLING_BACK".equals(s.phase) ? "CodeDeploy rolls "
+                    + "back with " + s.rollbackDeploymentId : "deployment " + s.deploymentId + " is being stopped")
+                    + ": following it to its end");
         }
-        return s;
+        return followAfterAbort(s, why);
+    }
+
+    /**
+     * Aborting ends the step, but only once the rollback is known: looks until the stop and its rollback end (the
+     * machine's own deadlines bound it), sleeping on the clock here because the abort signal no longer sleeps. An
+     * interrupt (the controller shutting down) leaves the rollback to CodeDeploy and says so.
+     */
+    private State followAfterAbort(State s, String why) {
+        while (true) {
+            Tick<State> t;
+            try {
+                t = tick(s);
+            } catch (SdkException e) {
+                return end(s, s.stopVerdict == null ? "ABORTED" : s.stopVerdict, (s.stopReason == null ? why
+                        : s.stopReason) + "; the rollback could not be followed (" + CreatingCall.describe(e)
+                        + ") — CodeDeploy carries on, follow " + (s.rollbackDeploymentId == null ? s.deploymentId
+                        : s.rollbackDeploymentId) + " in the console", run.clock().now()).state();
+            }
+            if (t.done()) {
+                return t.state();
+            }
+            store.save(t.state());
+            try {
+                run.clock().sleepUntil(t.wakeAt());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return end(s, s.stopVerdict == null ? "ABORTED" : s.stopVerdict, (s.stopReason == null ? why
+                        : s.stopReason) + "; stopped following: CodeDeploy carries on with "
+                        + (s.rollbackDeploymentId == null ? s.deploymentId : s.rollbackDeploymentId),
+                        run.clock().now()).state();
+            }
+        }
     }
 }

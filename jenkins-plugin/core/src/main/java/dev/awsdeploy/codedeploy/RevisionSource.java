@@ -9,12 +9,14 @@ import dev.awsdeploy.aws.CliInputJson;
 import dev.awsdeploy.run.BadInputException;
 import dev.awsdeploy.run.Json;
 import dev.awsdeploy.run.Progress;
+import dev.awsdeploy.run.StepRun;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.codedeploy.model.AppSpecContent;
@@ -45,6 +47,9 @@ final class RevisionSource {
     private RevisionLocation location;
     private byte[] upload;
     private RegisterTaskDefinitionRequest register;
+    /** The content hash the task definition to register is tagged with. */
+    private String registerHash;
+    private EcsClient ecsOnce;
     private String summary;
 
     RevisionSource(DeploymentRequest.Revision r, AwsContext aws) {
@@ -154,24 +159,30 @@ final class RevisionSource {
         checkContainer(req.containerDefinitions().stream().map(c -> c.name()).toList(), r.taskDefinition());
         String hash = BundleZip.sha256(Json.write(CliInputJson.toJson(req)).getBytes(
                 java.nio.charset.StandardCharsets.UTF_8));
-        EcsClient ecs = ecs();
-        try {
-            var d = ecs.describeTaskDefinition(b -> b.taskDefinition(req.family()).include(TaskDefinitionField.TAGS));
-            boolean same = d.tags().stream().anyMatch(t -> HASH_TAG.equals(t.key()) && hash.equals(t.value()));
-            if (same) {
-                location = appSpec(d.taskDefinition().taskDefinitionArn());
-                summary = "ECS AppSpec: " + d.taskDefinition().taskDefinitionArn() + " (already registered from "
-                        + r.taskDefinition() + "), container " + r.containerName() + ":" + r.containerPort();
-                return;
-            }
-        } catch (ClientException e) {
-            // no such family yet: register it
+        Optional<String> existing = registered(req.family(), hash);
+        if (existing.isPresent()) {
+            location = appSpec(existing.get());
+            summary = "ECS AppSpec: " + existing.get() + " (already registered from " + r.taskDefinition()
+                    + "), container " + r.containerName() + ":" + r.containerPort();
+            return;
         }
         List<Tag> tags = new ArrayList<>(req.tags());
         tags.add(Tag.builder().key(HASH_TAG).value(hash).build());
         register = req.toBuilder().tags(tags).build();
+        registerHash = hash;
         summary = "ECS AppSpec: a new revision of " + req.family() + " registered from " + r.taskDefinition()
                 + ", container " + r.containerName() + ":" + r.containerPort();
+    }
+
+    /** The family's latest revision when it carries this content hash: what an unanswered registration made. */
+    private Optional<String> registered(String family, String hash) {
+        try {
+            var d = ecs().describeTaskDefinition(b -> b.taskDefinition(family).include(TaskDefinitionField.TAGS));
+            return d.tags().stream().anyMatch(t -> HASH_TAG.equals(t.key()) && hash.equals(t.value()))
+                    ? Optional.of(d.taskDefinition().taskDefinitionArn()) : Optional.empty();
+        } catch (ClientException e) {
+            return Optional.empty(); // no such family yet
+        }
     }
 
     private void checkContainer(List<String> names, String where) {
@@ -183,7 +194,8 @@ final class RevisionSource {
     }
 
     /** Makes the one change still needed for the revision to exist. */
-    void apply(Progress progress) {
+    void apply(StepRun run) {
+        Progress progress = run.progress();
         if (upload != null) {
             S3Location l = location.s3Location();
             s3().putObject(b -> b.bucket(l.bucket()).key(l.key()), RequestBody.fromBytes(upload));
@@ -192,7 +204,13 @@ final class RevisionSource {
             upload = null;
         }
         if (register != null) {
-            String arn = ecs().registerTaskDefinition(register).taskDefinition().taskDefinitionArn();
+            RegisterTaskDefinitionRequest req = register;
+            if (ecsOnce == null) {
+                ecsOnce = CreatingCall.client(aws, EcsClient.builder(), "ECS");
+            }
+            String arn = CreatingCall.create("RegisterTaskDefinition", "a revision of " + req.family() + " from "
+                    + r.taskDefinition(), () -> ecsOnce.registerTaskDefinition(req).taskDefinition()
+                    .taskDefinitionArn(), () -> registered(req.family(), registerHash), run);
             progress.action("RegisterTaskDefinition", arn, "Registered task definition " + arn);
             location = appSpec(arn);
             register = null;
@@ -294,6 +312,9 @@ final class RevisionSource {
     void close() {
         if (s3 != null) {
             s3.close();
+        }
+        if (ecsOnce != null) {
+            ecsOnce.close();
         }
     }
 }

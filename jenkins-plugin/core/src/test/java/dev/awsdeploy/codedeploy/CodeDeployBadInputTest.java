@@ -108,6 +108,18 @@ class CodeDeployBadInputTest {
                         "no such alarm in this account and region", "--alarms", "HighErorRate"),
                 bad("an application that does not exist", "Server", "application 'my-app'",
                         "did you mean 'myapp'?", "--application", "my-app"),
+                bad("awaitPromotion together with continueAtReady", "ECS", "awaitPromotion 'true'",
+                        "contradicts continueAtReady: true", "--ecs", "--await-promotion", "--continue-at-ready"),
+                bad("an unknown action", "Server", "action 'promot'", "did you mean 'promote'?", "--action",
+                        "promot"),
+                bad("a deploy-only parameter with promote", "Server", "minimumHealthyHosts 'FLEET_PERCENT:75'",
+                        "applies only to action 'deploy', not 'promote'", "--no-s3", "--action", "promote",
+                        "--minimum-healthy-hosts", "FLEET_PERCENT:75"),
+                bad("abort with nothing waiting at Ready", "Server", "action 'abort'",
+                        "nothing waits at Ready on myapp/prod — no deployment has run on the group yet", "--no-s3",
+                        "--action", "abort"),
+                bad("a lock timeout over a day", "Server", "lockTimeout '25h'", "must be between 0s and 24h",
+                        "--lock-timeout", "25h"),
                 bad("a deployment group that does not exist", "Server", "deploymentGroup 'production'",
                         "no such deployment group in application myapp", "--deployment-group", "production"));
     }

@@ -9,6 +9,7 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import dev.awsdeploy.run.Json;
+import dev.awsdeploy.testing.AnswerRewrites;
 import dev.awsdeploy.testing.AwsClients;
 import dev.awsdeploy.testing.AwsFront;
 import dev.awsdeploy.testing.MotoServer;
@@ -75,6 +76,12 @@ public final class CodeDeployFake {
             return this;
         }
 
+        public Look creator(String creator, String description) {
+            info.put("creator", creator);
+            info.put("description", description);
+            return this;
+        }
+
         public Look revision(JsonNode revision) {
             info.set("revision", revision);
             return this;
@@ -88,39 +95,12 @@ public final class CodeDeployFake {
     }
 
     /**
-     * Answers {@code op} with moto's own answer to {@code request} as it is now, its ISO-8601 timestamps written
-     * as the epoch seconds CodeDeploy's wire format has (the SDK cannot read moto's).
+     * Answers {@code op} with moto's own answer at the time of the call, its ISO-8601 timestamps written as the epoch
+     * seconds CodeDeploy's wire format has (the SDK cannot read moto's).
      */
-    public void fromMoto(MotoServer moto, String op, String request) {
-        try {
-            java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
-                    java.net.http.HttpRequest.newBuilder(java.net.URI.create(moto.url() + "/"))
-                            .header("X-Amz-Target", "CodeDeploy_20141006." + op)
-                            .header("Content-Type", "application/x-amz-json-1.1")
-                            .header("Authorization", "AWS4-HMAC-SHA256 Credential=testing/20260101/eu-west-1/"
-                                    + "codedeploy/aws4_request, SignedHeaders=host, Signature=0")
-                            .POST(java.net.http.HttpRequest.BodyPublishers.ofString(request)).build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofString());
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile(
-                    "\"(\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(?:\\.\\d+)?(?:Z|[+-]\\d\\d:\\d\\d)?)\"")
-                    .matcher(r.body());
-            StringBuilder out = new StringBuilder();
-            while (m.find()) {
-                String iso = m.group(1);
-                java.time.Instant t = iso.endsWith("Z") || iso.matches(".*[+-]\\d\\d:\\d\\d")
-                        ? java.time.OffsetDateTime.parse(iso).toInstant()
-                        : java.time.LocalDateTime.parse(iso).toInstant(java.time.ZoneOffset.UTC);
-                m.appendReplacement(out, String.format(java.util.Locale.ROOT, "%.3f", t.toEpochMilli() / 1000.0));
-            }
-            m.appendTail(out);
-            wm.stubFor(AwsFront.operation(op).atPriority(7).willReturn(AwsFront.json(out.toString())
-                    .withStatus(r.statusCode())));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+    public void fromMoto(MotoServer moto, String op) {
+        wm.stubFor(AwsFront.operation(op).atPriority(7).willReturn(com.github.tomakehurst.wiremock.client.WireMock
+                .aResponse().proxiedFrom(moto.url()).withTransformers(AnswerRewrites.EpochTimestamps.NAME)));
     }
 
     /**
@@ -147,7 +127,7 @@ public final class CodeDeployFake {
                     software.amazon.awssdk.core.sync.RequestBody.fromString("zip bytes"));
         }
         String taskDefinition = "ECS".equals(platform) ? registerTaskDefinition(moto) : null;
-        fromMoto(moto, "GetApplication", "{\"applicationName\":\"myapp\"}");
+        fromMoto(moto, "GetApplication");
         return taskDefinition;
     }
 
@@ -243,9 +223,59 @@ public final class CodeDeployFake {
                 .willReturn(AwsFront.json(Json.write(root))));
     }
 
+    /** ListDeploymentTargets finds no (failed) targets. */
+    public void noTargets() {
+        wm.stubFor(AwsFront.operation("ListDeploymentTargets").atPriority(4)
+                .willReturn(AwsFront.json("{\"targetIds\":[]}")));
+    }
+
+    /** The stopped deployment as CodeDeploy shows it once a stop took effect, with the rollback it started (or null). */
+    public static Look stopped(String rollbackId) {
+        Look l = look("Stopped").counts(0, 0, 1, 0, 2).error("DEPLOYMENT_STOPPED", "The deployment was stopped");
+        return rollbackId == null ? l : l.rollback(rollbackId, "Rollback in progress");
+    }
+
     public void stopAnswers(String status, String message) {
         wm.stubFor(AwsFront.operation("StopDeployment").atPriority(5).willReturn(AwsFront.json(
                 "{\"status\":\"" + status + "\",\"statusMessage\":\"" + message + "\"}")));
+    }
+
+    /**
+     * StopDeployment answers Pending, and from then on GetDeployment (of any deployment without its own
+     * {@link #lifecycleOf}) walks these looks: what CodeDeploy shows once a stop took effect.
+     */
+    public void stopLeadsTo(Look... looks) {
+        wm.stubFor(AwsFront.operation("StopDeployment").inScenario("stop").whenScenarioStateIs(Scenario.STARTED)
+                .willSetStateTo("stopped-0").atPriority(5).willReturn(AwsFront.json("{\"status\":\"Pending\","
+                        + "\"statusMessage\":\"Stopping pending. Stopping to be in progress.\"}")));
+        for (int i = 0; i < looks.length; i++) {
+            var m = AwsFront.operation("GetDeployment").inScenario("stop").whenScenarioStateIs("stopped-" + i)
+                    .atPriority(3);
+            if (i < looks.length - 1) {
+                m = m.willSetStateTo("stopped-" + (i + 1));
+            }
+            wm.stubFor(m.willReturn(AwsFront.json(looks[i].body()).withTransformers("response-template")));
+        }
+    }
+
+    /** CreateDeploymentConfig makes the config but its answer is lost (HTTP 500); GetDeploymentConfig then has it. */
+    public void configCreatedButAnswerLost(String name, String configJson) {
+        configCreatedOnDemand(name, configJson);
+        wm.stubFor(AwsFront.operation("CreateDeploymentConfig").inScenario("config-" + name)
+                .whenScenarioStateIs(Scenario.STARTED).willSetStateTo("created").atPriority(4)
+                .willReturn(com.github.tomakehurst.wiremock.client.WireMock.aResponse().withStatus(500)
+                        .withHeader("Content-Type", "text/plain").withBody("internal error")));
+    }
+
+    /** The group's deployment as GetDeploymentGroup answers it, with a blue/green wait at Ready of that many minutes. */
+    public void blueGreenGroup(String platform, int readyWaitMinutes) {
+        wm.stubFor(AwsFront.operation("GetDeploymentGroup").atPriority(5).willReturn(AwsFront.json(
+                "{\"deploymentGroupInfo\":{\"applicationName\":\"myapp\",\"deploymentGroupName\":\"prod\","
+                        + "\"deploymentConfigName\":\"CodeDeployDefault.ECSAllAtOnce\",\"computePlatform\":\""
+                        + platform + "\",\"deploymentStyle\":{\"deploymentType\":\"BLUE_GREEN\","
+                        + "\"deploymentOption\":\"WITH_TRAFFIC_CONTROL\"},\"blueGreenDeploymentConfiguration\":"
+                        + "{\"deploymentReadyOption\":{\"actionOnTimeout\":\"STOP_DEPLOYMENT\","
+                        + "\"waitTimeInMinutes\":" + readyWaitMinutes + "}}}}")));
     }
 
     public void continueAnswers() {

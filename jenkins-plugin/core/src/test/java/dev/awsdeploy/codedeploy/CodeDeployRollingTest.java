@@ -213,8 +213,7 @@ class CodeDeployRollingTest {
         fake.lifecycleOf("d-ROLLBACK01", look("InProgress").id("d-ROLLBACK01").counts(1, 1, 0, 0, 0),
                 look("Succeeded").id("d-ROLLBACK01").counts(0, 0, 2, 0, 0));
         fake.failedInstance("i-0aaa", "ApplicationStart", "ScriptFailed", "not used", "");
-        fake.wiremock().stubFor(AwsFront.operation("ListDeploymentTargets").atPriority(4)
-                .willReturn(AwsFront.json("{\"targetIds\":[]}")));
+        fake.noTargets();
 
         Cli.Run r = cli.run(s3Args());
 
@@ -234,10 +233,14 @@ class CodeDeployRollingTest {
     }
 
     @Test
-    void aDeploymentStuckInProgressIsStoppedWithRollbackAtTheTimeoutAndExits4() throws Exception {
+    void aDeploymentStuckInProgressIsStoppedAtTheTimeoutAndItsRollbackFollowedToTheEndWithExit4() throws Exception {
         application("Server");
         fake.lifecycle(look("InProgress").counts(2, 1, 0, 0, 0));
-        fake.stopAnswers("Pending", "Stopping pending. Stopping to be in progress.");
+        fake.stopLeadsTo(look("InProgress").counts(2, 1, 0, 0, 0),
+                CodeDeployFake.stopped("d-ROLLBACK09"));
+        fake.lifecycleOf("d-ROLLBACK09", look("InProgress").id("d-ROLLBACK09").counts(1, 1, 1, 0, 0),
+                look("Succeeded").id("d-ROLLBACK09").counts(0, 0, 3, 0, 0));
+        fake.noTargets();
         List<String> args = s3Args();
         args.addAll(List.of("--timeout", "15m"));
 
@@ -246,17 +249,77 @@ class CodeDeployRollingTest {
         assertEquals(4, r.exit(), r.toString());
         JsonNode result = json(r);
         assertEquals("TIMED_OUT", result.path("outcome").asText());
+        assertEquals("TimedOut", result.path("status").asText());
         List<JsonNode> stops = fake.requests("StopDeployment");
         assertEquals(1, stops.size());
         assertEquals(result.path("deploymentId").asText(), stops.get(0).path("deploymentId").asText());
         assertTrue(stops.get(0).path("autoRollbackEnabled").asBoolean());
         assertEquals("Pending", result.path("stopStatus").asText());
+        // The rollback the stop started is followed and reported like an automatic one.
+        assertEquals("Stopped", result.path("deploymentStatus").asText());
+        assertTrue(result.path("rolledBack").asBoolean(), r.out());
+        assertEquals("d-ROLLBACK09", result.path("rollbackDeploymentId").asText());
+        assertEquals("Succeeded", result.path("rollbackStatus").asText());
+        assertTrue(result.path("summary").asText().contains("at the timeout of 15m; stopped it with automatic "
+                + "rollback; rolled back by d-ROLLBACK09"), r.out());
         assertTrue(r.err().contains("Timed out after 15m"), r.err());
+        assertTrue(r.err().contains("Rollback d-ROLLBACK09: Succeeded (3 succeeded"), r.err());
+        assertEquals(2, fake.requests("GetDeployment").stream().filter(q -> q.path("deploymentId").asText()
+                .equals("d-ROLLBACK09")).count());
         // The wait polled with backoff: well under one GetDeployment per 10 s over 15 minutes.
         int polls = result.path("apiCalls").path("CodeDeploy.GetDeployment").asInt();
         assertTrue(polls > 20 && polls <= 15 * 6, "GetDeployment calls: " + polls);
-        assertEquals(Duration.ofMinutes(15), Duration.between(java.time.Instant.parse("2026-11-25T12:00:00Z"),
-                clock.now()));
+        assertTrue(Duration.between(java.time.Instant.parse("2026-11-25T12:00:00Z"), clock.now())
+                .compareTo(Duration.ofMinutes(16)) < 0, clock.now().toString());
+    }
+
+    @Test
+    void aRunCutShortWhileFollowingTheStopResumesFollowingWithoutASecondStop() throws Exception {
+        application("Server");
+        fake.lifecycle(look("InProgress").counts(2, 1, 0, 0, 0));
+        fake.stopLeadsTo(look("InProgress").counts(2, 1, 0, 0, 0), look("InProgress").counts(2, 1, 0, 0, 0),
+                CodeDeployFake.stopped("d-ROLLBACK08"));
+        fake.lifecycleOf("d-ROLLBACK08", look("Succeeded").id("d-ROLLBACK08").counts(0, 0, 3, 0, 0));
+        fake.noTargets();
+        Path state = tmp.resolve("deploy.state");
+        List<String> args = s3Args();
+        args.addAll(List.of("--timeout", "5m", "--state-file", state.toString()));
+        clock.at(Duration.ofMinutes(5).plusSeconds(1), () -> {
+            throw new IllegalStateException("the agent went away");
+        });
+
+        Cli.Run cut = cli.run(args);
+
+        assertEquals(1, cut.exit(), cut.toString());
+        assertEquals(1, fake.count("StopDeployment"));
+        JsonNode saved = Json.MAPPER.readTree(state.toFile()).path("state");
+        assertEquals("TIMED_OUT", saved.path("stopVerdict").asText(), saved.toString());
+
+        Cli.Run resumed = cli.run(args);
+
+        assertEquals(4, resumed.exit(), resumed.toString());
+        JsonNode result = json(resumed);
+        assertTrue(result.path("rolledBack").asBoolean(), resumed.out());
+        assertEquals("d-ROLLBACK08", result.path("rollbackDeploymentId").asText());
+        assertEquals(1, fake.count("StopDeployment"), "the resumed run follows the stop, it does not stop again");
+        assertEquals(1, fake.count("CreateDeployment"));
+    }
+
+    @Test
+    void aStopAtTheTimeoutWithNothingToRollBackToSaysSo() throws Exception {
+        application("Server");
+        fake.lifecycle(look("InProgress").counts(2, 1, 0, 0, 0));
+        fake.stopLeadsTo(CodeDeployFake.stopped(null));
+        fake.noTargets();
+        List<String> args = s3Args();
+        args.addAll(List.of("--timeout", "5m"));
+
+        Cli.Run r = cli.run(args);
+
+        assertEquals(4, r.exit(), r.toString());
+        JsonNode result = json(r);
+        assertFalse(result.path("rolledBack").asBoolean());
+        assertTrue(result.path("summary").asText().contains("CodeDeploy started no rollback"), r.out());
     }
 
     @Test
@@ -278,8 +341,7 @@ class CodeDeployRollingTest {
         application("ECS");
         fake.lifecycle(look("InProgress").platform("ECS"), look("Ready").platform("ECS"));
         fake.stopAnswers("Pending", "Stopping pending");
-        fake.wiremock().stubFor(AwsFront.operation("ListDeploymentTargets").atPriority(5)
-                .willReturn(AwsFront.json("{\"targetIds\":[]}")));
+        fake.noTargets();
 
         Cli.Run r = cli.run("code-deploy-rolling", "--application", "myapp", "--deployment-group", "prod",
                 "--task-definition", WEB_1, "--container-name",
@@ -306,7 +368,8 @@ class CodeDeployRollingTest {
 
         assertEquals(3, r.exit(), r.toString());
         JsonNode result = json(r);
-        assertTrue(result.path("rolledBack").asBoolean());
+        assertFalse(result.path("rolledBack").asBoolean(), "a rollback that failed did not roll back");
+        assertEquals("d-ROLLBACK02", result.path("rollbackDeploymentId").asText());
         assertEquals("Failed", result.path("rollbackStatus").asText());
         String summary = result.path("summary").asText();
         assertTrue(summary.contains("Failed: HEALTH_CONSTRAINTS"), summary);
@@ -361,20 +424,32 @@ class CodeDeployRollingTest {
     }
 
     @Test
-    void anAbortStopsTheDeploymentWithRollbackAndExits3() throws Exception {
+    void anAbortStopsTheDeploymentFollowsTheRollbackItStartedAndExits3() throws Exception {
         application("Server");
         fake.lifecycle(look("InProgress").counts(2, 1, 0, 0, 0));
-        fake.stopAnswers("Pending", "Stopping pending");
+        fake.stopLeadsTo(CodeDeployFake.stopped("d-ROLLBACK07"));
+        fake.lifecycleOf("d-ROLLBACK07", look("InProgress").id("d-ROLLBACK07").counts(1, 1, 0, 0, 0),
+                look("InProgress").id("d-ROLLBACK07").counts(0, 1, 1, 0, 0),
+                look("Succeeded").id("d-ROLLBACK07").counts(0, 0, 2, 0, 0));
+        fake.noTargets();
         AbortSignal abort = new AbortSignal();
         clock.at(Duration.ofMinutes(2), () -> abort.abort("aborted by SIGTERM"));
 
         Cli.Run r = cli.abort(abort).run(s3Args());
 
         assertEquals(3, r.exit(), r.toString());
-        assertEquals("Aborted", json(r).path("status").asText());
+        JsonNode result = json(r);
+        assertEquals("Aborted", result.path("status").asText());
         assertEquals(1, fake.count("StopDeployment"));
         assertTrue(fake.requests("StopDeployment").get(0).path("autoRollbackEnabled").asBoolean());
         assertTrue(r.err().contains("Aborted by SIGTERM: stopping deployment "), r.err());
+        assertTrue(result.path("rolledBack").asBoolean(), r.out());
+        assertEquals("d-ROLLBACK07", result.path("rollbackDeploymentId").asText());
+        assertEquals("Succeeded", result.path("rollbackStatus").asText());
+        assertTrue(result.path("summary").asText().contains("aborted by SIGTERM; stopped deployment "), r.out());
+        assertTrue(result.path("summary").asText().endsWith("rolled back by d-ROLLBACK07"), r.out());
+        assertEquals(3, fake.requests("GetDeployment").stream().filter(q -> q.path("deploymentId").asText()
+                .equals("d-ROLLBACK07")).count(), "the rollback was looked at until it ended");
     }
 
     @Test
@@ -622,8 +697,7 @@ class CodeDeployRollingTest {
         Path record = tmp.resolve("record.json");
         List<String> args = s3Args();
         args.addAll(List.of("--record", record.toString(), "--auto-rollback", "false"));
-        fake.wiremock().stubFor(AwsFront.operation("ListDeploymentTargets").atPriority(5)
-                .willReturn(AwsFront.json("{\"targetIds\":[]}")));
+        fake.noTargets();
 
         Cli.Run r = cli.env("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY").run(args);
 

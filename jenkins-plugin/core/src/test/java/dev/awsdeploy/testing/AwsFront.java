@@ -36,7 +36,7 @@ public final class AwsFront implements BeforeEachCallback, AfterEachCallback {
     @Override
     public void beforeEach(ExtensionContext context) {
         server = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort()
-                .containerThreads(20));
+                .containerThreads(20).extensions(new AnswerRewrites.LostAnswer(), new AnswerRewrites.EpochTimestamps()));
         server.start();
         server.stubFor(any(anyUrl()).atPriority(PROXY_PRIORITY).willReturn(aResponse().proxiedFrom(moto.url())));
     }
@@ -92,6 +92,21 @@ public final class AwsFront implements BeforeEachCallback, AfterEachCallback {
     public void connectionReset(String op) {
         server.stubFor(operation(op).atPriority(1).willReturn(aResponse()
                 .withFault(Fault.CONNECTION_RESET_BY_PEER)));
+    }
+
+    /**
+     * The first {@code times} calls of {@code op} reach moto, which applies them, and their answers are lost (HTTP 500,
+     * or with {@code drop} a connection closed without an answer); later calls reach moto as usual.
+     */
+    public void applyThenLoseAnswer(String op, int times, boolean drop) {
+        String scenario = "lost-" + op;
+        for (int i = 0; i < times; i++) {
+            String state = i == 0 ? Scenario.STARTED : "lost-" + i;
+            server.stubFor(operation(op).inScenario(scenario).whenScenarioStateIs(state)
+                    .willSetStateTo("lost-" + (i + 1)).atPriority(1)
+                    .willReturn(aResponse().proxiedFrom(moto.url()).withTransformers(AnswerRewrites.LostAnswer.NAME)
+                            .withTransformerParameter("drop", drop)));
+        }
     }
 
     /** {@code op} answers from moto, but only after {@code millis}. */

@@ -38,6 +38,9 @@ public final class CodeDeployRollingStep extends EngineStep {
     private Boolean continueAtReady;
     private String description;
     private Boolean force;
+    private Boolean awaitPromotion;
+    private String action;
+    private String lockTimeout;
 
     @DataBoundConstructor
     public CodeDeployRollingStep(String application, String deploymentGroup) {
@@ -85,6 +88,9 @@ public final class CodeDeployRollingStep extends EngineStep {
         in.put("continueAtReady", continueAtReady);
         in.put("description", description);
         in.put("force", force);
+        in.put("awaitPromotion", awaitPromotion);
+        in.put("action", action);
+        in.put("lockTimeout", lockTimeout);
     }
 
     public String getApplication() {
@@ -282,6 +288,33 @@ public final class CodeDeployRollingStep extends EngineStep {
     @DataBoundSetter
     public void setForce(Boolean force) {
         this.force = force;
+    }
+
+    public Boolean getAwaitPromotion() {
+        return awaitPromotion;
+    }
+
+    @DataBoundSetter
+    public void setAwaitPromotion(Boolean awaitPromotion) {
+        this.awaitPromotion = awaitPromotion;
+    }
+
+    public String getAction() {
+        return action;
+    }
+
+    @DataBoundSetter
+    public void setAction(String action) {
+        this.action = EngineInput.blankToNull(action);
+    }
+
+    public String getLockTimeout() {
+        return lockTimeout;
+    }
+
+    @DataBoundSetter
+    public void setLockTimeout(String lockTimeout) {
+        this.lockTimeout = EngineInput.blankToNull(lockTimeout);
     }
 
     @Extension

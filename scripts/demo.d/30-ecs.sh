@@ -42,10 +42,14 @@ ecs_alarm OK 1
 scene "Blue/green: deploy myapp:v2 to green, canary 10 % for 1 minute, bake 3 minutes (a demo minute lasts 10 s); the error rate alarm fires during the bake"
 ( python3 scripts/demo.d/30-ecs-world.py wait-green 100 "$ecs_rule" && sleep 4 && ecs_alarm ALARM 8 && echo "   >>> demo: HighErrorRate set to ALARM" >&2 ) &
 set +e
-ecs_deploy --image "$ecs_repo:v2" --traffic-shift Canary10Percent1Minutes --bake-time 3m
+reports="$here/target/demo-reports"
+ecs_deploy --image "$ecs_repo:v2" --traffic-shift Canary10Percent1Minutes --bake-time 3m \
+  --record "$reports/canary-rollback-record.json" --report "$reports/canary-rollback.html"
 code=$?
 set -e
 echo "(exit $code: 3 = rolled back, all traffic on blue again)"
+echo "Deployment report of this run (traffic per colour, phases, the alarm strip, the rollback): $reports/canary-rollback.html"
+echo "  open it in a browser; aws-deploy report $reports/canary-rollback-record.json rebuilds it from the record"
 
 scene "Replay the build that deployed v1: it is live at 100 % already, nothing to do"
 ecs_deploy --image "$ecs_repo:v1"

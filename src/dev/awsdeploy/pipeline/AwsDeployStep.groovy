@@ -58,7 +58,8 @@ class AwsDeployStep implements Serializable {
         String cli = script.env.AWS_DEPLOY_CLI ?: 'aws-deploy'
         String dir = '.aws-deploy'
         String id = "${UUID.randomUUID()}"
-        Map files = [dir: dir, result: "${dir}/${id}.json", record: "${dir}/${id}-record.json"]
+        Map files = [dir: dir, result: "${dir}/${id}.json", record: "${dir}/${id}-record.json",
+                     report: "${dir}/${id}-report.html"]
         String resultFile = files.result
         String recordFile = files.record
         Map engineInput = [:]
@@ -84,6 +85,9 @@ class AwsDeployStep implements Serializable {
         Map result = CliCommand.parseResult(text)
         if (result != null && script.fileExists(recordFile)) {
             result.record = recordFile
+        }
+        if (result != null && script.fileExists(files.report as String)) {
+            result.report = files.report
         }
         String failure = CliCommand.failureMessage(label, status, result)
         if (failure) {

@@ -12,7 +12,8 @@ class CliCommand implements Serializable {
 
     /**
      * {@code aws-deploy cloudwatch-alarm put --alarm-name 'X' ... --output json > result}, shell-quoted.
-     * @param files [dir: where results go, result: the JSON result file, record: the deployment record file]
+     * @param files [dir: where results go, result: the JSON result file, record: the deployment record file,
+     *              report: the deployment report (HTML) beside it]
      */
     @NonCPS
     static String commandLine(String cli, String cliPath, Map input, Map files) {
@@ -25,6 +26,9 @@ class CliCommand implements Serializable {
             }
         }
         words.addAll(['--output', 'json', '--record', quote(files.record as String)])
+        if (files.report) {
+            words.addAll(['--report', quote(files.report as String)])
+        }
         return "mkdir -p ${quote(files.dir as String)} && ${words.join(' ')} > ${quote(files.result as String)}"
     }
 

@@ -9,6 +9,8 @@ import dev.awsdeploy.cloudwatch.CloudWatchAlarm
 import dev.awsdeploy.testing.AwsClients
 import dev.awsdeploy.testing.MotoServer
 import dev.awsdeploy.testing.Repo
+import java.nio.file.Files
+import java.nio.file.Path
 import org.junit.Before
 import org.junit.Test
 import software.amazon.awssdk.services.cloudwatch.CloudWatchClient
@@ -114,5 +116,36 @@ class CloudWatchAlarmVarTest extends LibraryPipelineTest {
             assertEquals(d.action(), d.cliPath(), cli[d.action()])
         }
         assertEquals(CloudWatchAlarm.ACTIONS*.action() as Set, declared.keySet())
+    }
+
+    /** Through the real CLI the step's report lands beside its record in the workspace: result.report. */
+    @Test
+    void theResultNamesTheReportWrittenBesideTheRecordInTheWorkspace() {
+        Map results = [:]
+        binding.setVariable('results', results)
+
+        runScript('report.jenkins')
+
+        Map metric = results.metric as Map
+        assertEquals('published', metric.status)
+        String report = metric.report as String
+        assertTrue(report, report ==~ /\.aws-deploy\/[0-9a-f-]{36}-report\.html/)
+        assertEquals(report.replace('-report.html', '-record.json'), metric.record)
+        Path page = workspace.resolve(report)
+        String html = Files.readString(page)
+        assertTrue(html, html.contains('<h1>cloudWatchAlarm putMetric <span class="verdict verdict-succeeded">'))
+        assertTrue(html.contains('CloudWatch.PutMetricData'))
+        assertTrue('the stylesheet the page links to is beside it',
+                Files.exists(page.resolveSibling('aws-deploy-report.css')))
+        assertTrue(commands[0], commands[0].contains("--report '${report}'"))
+        assertFalse(html.contains(SECRET_KEY))
+        assertFalse(html.contains(ACCESS_KEY))
+        CloudWatchClient cw = AwsClients.cloudWatch(moto.url(), 'ap-northeast-2')
+        try {
+            assertTrue('the metric reached CloudWatch', cw.listMetrics { it.namespace('MyApp/Business') }.metrics()
+                    .any { it.metricName() == 'OrderCount' })
+        } finally {
+            cw.close()
+        }
     }
 }

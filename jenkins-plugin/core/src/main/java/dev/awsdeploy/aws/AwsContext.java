@@ -122,6 +122,9 @@ public final class AwsContext implements RunSession {
             Map<String, Object> who = new LinkedHashMap<>(RetryPolicy.call(aws::identity, run.clock(), run.abort(),
                     m -> run.progress().say("aws", "AWS call failed at start-up: " + m)));
             who.put("region", aws.region().id());
+            if (run.env().get("BUILD_URL") != null) {
+                who.put("buildUrl", run.env().get("BUILD_URL"));
+            }
             run.record().identity(who);
             run.progress().say("identity", "AWS account " + who.get("account") + " as " + who.get("arn") + " in "
                     + aws.region().id(), who);

@@ -79,6 +79,7 @@ public final class AwsDeployCli {
                 + "4 timed out, 1 unexpected error.", "", "List flags (e.g. --alarms, --dimensions): "
                 + LIST_HELP + ": --alarms A,B or --alarms A --alarms B.");
         Map<CommandSpec, StepDefinition> leaves = new LinkedHashMap<>();
+        root.addSubcommand("report", ReportCommand.spec());
         for (StepDefinition d : Steps.all()) {
             CommandSpec parent = root;
             String[] words = d.cliPath().split(" ");
@@ -116,6 +117,9 @@ public final class AwsDeployCli {
             leafResult = leafResult.subcommand();
         }
         StepDefinition d = leaves.get(leafResult.commandSpec());
+        if (d == null && leafResult.commandSpec().name().equals("report") && leafResult.commandSpec().parent() == root) {
+            return ReportCommand.run(leafResult, out, err);
+        }
         if (d == null) {
             leafResult.commandSpec().commandLine().usage(err);
             return Outcome.BAD_INPUT.exitCode();
@@ -143,6 +147,7 @@ public final class AwsDeployCli {
                 .build());
         spec.addOption(OptionSpec.builder("--record").type(Path.class).paramLabel("FILE")
                 .description("write the deployment record (JSON) to FILE").build());
+        spec.addOption(ReportCommand.option());
         spec.addOption(OptionSpec.builder("--state-file").type(Path.class).paramLabel("FILE")
                 .description("keep the step's state in FILE; re-running with it resumes an interrupted run")
                 .build());
@@ -195,6 +200,7 @@ public final class AwsDeployCli {
         String output = r.matchedOptionValue("--output", "text");
         Path record = r.matchedOptionValue("--record", null);
         Path stateFile = r.matchedOptionValue("--state-file", null);
+        Path report = r.matchedOptionValue(ReportCommand.FLAG, null);
         boolean json = "json".equalsIgnoreCase(output);
         if (!json && !"text".equalsIgnoreCase(output)) {
             return badInput(List.of(new Problem("output", output, "is not text or json", "use --output json or "
@@ -217,6 +223,7 @@ public final class AwsDeployCli {
                 result = run.finish(StepResult.of(Outcome.ERROR, "error", why, Map.of("message", why)));
             }
             writeRecord(run, record);
+            ReportCommand.write(run, report, err);
             String line = secrets.redact(result.outcome() + ": " + result.summary());
             if (json) {
                 // The timeline and its final line stay readable in a build log; stdout is for the program.

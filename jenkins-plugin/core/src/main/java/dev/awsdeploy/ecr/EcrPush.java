@@ -793,7 +793,7 @@ public final class EcrPush {
             if (mayHaveBlobs && registry.hasBlob(l.digest())) {
                 if (!isConfig) {
                     progress.say("progress", "Layer " + EcrRegistry.shortDigest(l.digest()) + " (" + mb(l.size())
-                            + ") is already in the repository");
+                            + ") is already in the repository", layer(l, false, 0));
                 }
                 return;
             }
@@ -807,7 +807,7 @@ public final class EcrPush {
                 if (!isConfig) {
                     mounted.incrementAndGet();
                     progress.say("progress", "Layer " + EcrRegistry.shortDigest(l.digest()) + " (" + mb(l.size())
-                            + ") mounted from " + from + ", nothing sent");
+                            + ") mounted from " + from + ", nothing sent", layer(l, false, 0));
                 }
                 return;
             }
@@ -817,7 +817,10 @@ public final class EcrPush {
             }
             if (sent && !isConfig) {
                 uploaded.incrementAndGet();
-                lp.done();
+                lp.done(layer(l, true, lp.elapsedMs()));
+            } else if (!isConfig) {
+                progress.note("layer", "Layer " + EcrRegistry.shortDigest(l.digest()) + " was already in the registry",
+                        layer(l, false, 0));
             }
         }
 
@@ -848,6 +851,18 @@ public final class EcrPush {
         return null;
     }
 
+    /** What the record keeps of one layer: its digest, size, whether it was sent and how long that took. */
+    private static Map<String, Object> layer(Ready l, boolean uploaded, long ms) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("layer", l.digest());
+        m.put("bytes", l.size());
+        m.put("uploaded", uploaded);
+        if (uploaded) {
+            m.put("ms", ms);
+        }
+        return m;
+    }
+
     /** A line per quarter of a large layer, with the rate; one line for a small one. */
     private static final class LayerProgress {
         private final Progress progress;
@@ -876,9 +891,13 @@ public final class EcrPush {
             }
         }
 
-        synchronized void done() {
+        synchronized void done(Map<String, Object> data) {
             progress.say("progress", "Uploaded " + label + " (" + mb(total) + ") in "
-                    + seconds(System.nanoTime() - start) + (total >= 1_000_000 ? " at " + rate(total) : ""));
+                    + seconds(System.nanoTime() - start) + (total >= 1_000_000 ? " at " + rate(total) : ""), data);
+        }
+
+        long elapsedMs() {
+            return (System.nanoTime() - start) / 1_000_000;
         }
 
         private String rate(long bytes) {

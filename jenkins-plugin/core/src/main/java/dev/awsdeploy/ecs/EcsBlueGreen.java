@@ -183,6 +183,9 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
         run.record().before("traffic", Map.of("blue", weights.blue(), "green", weights.green()));
         run.record().before("services", Map.of(req.blueService(), services.get("blue").taskDefinition(),
                 req.greenService(), services.get("green").taskDefinition()));
+        Map<String, String> liveImages = new java.util.LinkedHashMap<>();
+        liveTd.containerDefinitions().forEach(c -> liveImages.put(c.name(), c.image()));
+        run.record().before("images", liveImages);
         run.progress().changed("plan", "plan", "Live: " + live + " (" + req.service(live) + ", "
                 + TaskDefinitionSource.shortName(liveService.taskDefinition()) + ", " + weights + "); standby: "
                 + standby + " (" + req.service(standby) + ", "
@@ -200,7 +203,8 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
             return machine.unchanged(s, liveTd.taskDefinitionArn());
         }
         if (alarms != null) {
-            run.progress().changed("alarms", "alarms", "Alarms at start: " + alarms.summary());
+            run.progress().changed("alarms", "alarms", "Alarms at start: " + alarms.summary(),
+                    Map.of("states", alarms.states()));
             if (alarms.isFiring() && !req.ignoreAlarmsAtStart()) {
                 s.phase = Phase.FAILED;
                 s.reason = "refused to start: " + alarms.describeFiring();
@@ -655,11 +659,11 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
         BlueGreenState n = s.copy();
         n.tries = s.tries + 1;
         if (problem == null) {
-            run.progress().say("health", "Health URL ok: " + url);
+            run.progress().say("health", "Health URL ok: " + url, Map.of("url", url, "ok", true));
             return startShift(n);
         }
         run.progress().changed("url", "health", "Health URL " + url + " " + problem + " (try " + n.tries + "/"
-                + req.healthCheckRetries() + ")");
+                + req.healthCheckRetries() + ")", Map.of("url", url, "ok", false));
         if (n.tries >= req.healthCheckRetries()) {
             return rollbackOrFail(n, "health URL " + url + " " + problem + " after " + n.tries + " tries");
         }
@@ -713,7 +717,8 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
         n.shiftedAt = now();
         n.lastLookAt = now();
         run.progress().action(route.operation(), route.arn(), "Traffic: " + s.newColor + " " + step.percent()
-                + " %, " + s.oldColor + " " + (100 - step.percent()) + " % (read back)");
+                + " %, " + s.oldColor + " " + (100 - step.percent()) + " % (read back)",
+                Map.of("weights", Map.of(s.newColor, step.percent(), s.oldColor, 100 - step.percent())));
         if (step.percent() < 100) {
             BlueGreenState h = n.to(Phase.HOLD, now());
             h.deadline = now().plus(step.hold());
@@ -778,7 +783,8 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
                 n.failures = 0;
             } else {
                 n.failures = s.failures + 1;
-                run.progress().say("health", "Health URL " + url + " " + problem + " (" + n.failures + " in a row)");
+                run.progress().say("health", "Health URL " + url + " " + problem + " (" + n.failures + " in a row)",
+                        Map.of("url", url, "ok", false));
                 if (n.failures >= URL_FAILURES_TO_ROLL_BACK) {
                     return rollbackOrFail(n, "health URL " + url + " " + problem + " " + n.failures + " times in a "
                             + "row");
@@ -883,7 +889,7 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
             n.newPercent = 0;
             n.intent = null;
             run.progress().action(route.operation(), route.arn(), "Rolled back: " + s.oldColor
-                    + " 100 % (read back)");
+                    + " 100 % (read back)", Map.of("weights", Map.of(s.oldColor, 100, s.newColor, 0)));
             return Tick.done(n.to(Phase.ROLLED_BACK, now()));
         }
         n.errors = s.errors + 1;

@@ -46,8 +46,25 @@ public final class Progress {
 
     /** Records a call that changed something in AWS (shown in the timeline and kept in the record). */
     public void action(String action, String target, String message) {
+        action(action, target, message, Map.of());
+    }
+
+    /** An action with what it set (e.g. the traffic weights written), for the record and its report. */
+    public void action(String action, String target, String message, Map<String, Object> data) {
         record.action(clock.now(), action, target);
-        say("action", message, Map.of("action", action, "target", target));
+        Map<String, Object> all = new LinkedHashMap<>();
+        all.put("action", action);
+        all.put("target", target);
+        all.putAll(data);
+        say("action", message, all);
+    }
+
+    /**
+     * Keeps an observation in the record only, not told to the listener: the detail the report draws (a phase
+     * change, one layer's upload) that would be noise in a log.
+     */
+    public void note(String type, String message, Map<String, Object> data) {
+        record.event(new Event(clock.now(), type, message, new LinkedHashMap<>(data)));
     }
 
     public StepClock clock() {

@@ -104,7 +104,7 @@ public final class StepRun implements AutoCloseable {
     }
 
     public MachineRunner runner() {
-        return new MachineRunner(clock, abort, scheduler, around);
+        return new MachineRunner(clock, abort, scheduler, around, progress);
     }
 
     /** Completes the record with the outcome and the API calls made. */

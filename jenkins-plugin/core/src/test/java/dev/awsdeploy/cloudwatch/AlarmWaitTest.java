@@ -31,14 +31,19 @@ class AlarmWaitTest {
 
     @BeforeEach
     void twoAlarms() {
+        putTwoAlarms(cli);
+        moto.setAlarmState(REGION, "HighErrorRate", "OK");
+        moto.setAlarmState(REGION, "Latency", "OK");
+        moto.startCounting();
+    }
+
+    /** HighErrorRate from the library's alarm file and a Latency alarm from parameters. */
+    static void putTwoAlarms(Cli cli) {
         assertEquals(0, cli.run("cloudwatch-alarm", "put", "--file",
                 Repo.path("resources/alarms/high-error-rate.json")).exit());
         assertEquals(0, cli.run("cloudwatch-alarm", "put", "--alarm-name", "Latency", "--metric-name", "Latency",
                 "--namespace", "MyApp", "--statistic", "Average", "--period", "60", "--evaluation-periods", "1",
                 "--threshold", "2", "--comparison-operator", "GreaterThanThreshold").exit());
-        moto.setAlarmState(REGION, "HighErrorRate", "OK");
-        moto.setAlarmState(REGION, "Latency", "OK");
-        moto.startCounting();
     }
 
     @Test

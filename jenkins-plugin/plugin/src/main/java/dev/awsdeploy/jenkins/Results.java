@@ -30,10 +30,12 @@ final class Results {
             throw new AbortException(label + ": bad input: " + report.problems());
         }
         String recordPath = null;
+        String reportPath = null;
         if (report.record() != null) {
             run.addAction(new DeploymentRecordAction(label, id, report.outcome(), report.summary(), report.record()));
             run.save();
             recordPath = copyToWorkspace(report.record(), id, workspace, log);
+            reportPath = WorkspaceReport.write(report.record(), id, workspace, log);
         }
         log.println(label + ": " + report.outcome() + ": " + report.summary());
         if (!report.succeeded()) {
@@ -44,6 +46,9 @@ final class Results {
                 new TypeReference<LinkedHashMap<String, Object>>() { });
         if (recordPath != null) {
             result.put("record", recordPath);
+        }
+        if (reportPath != null) {
+            result.put("report", reportPath);
         }
         return result;
     }

@@ -20,9 +20,15 @@ class CliCommand implements Serializable {
         List<String> words = [quote(cli)]
         words.addAll(cliPath.split(' ') as List)
         input.each { key, value ->
-            if (value != null) {
+            if (value instanceof Collection) {
+                // One flag per item, so an item may hold a comma (the CLI reads a repeated flag as a list).
+                (value as Collection).each { item ->
+                    words << '--' + kebab(key as String)
+                    words << quote(item.toString())
+                }
+            } else if (value != null) {
                 words << '--' + kebab(key as String)
-                words << quote(value instanceof Collection ? (value as Collection).join(',') : value.toString())
+                words << quote(value.toString())
             }
         }
         words.addAll(['--output', 'json', '--record', quote(files.record as String)])

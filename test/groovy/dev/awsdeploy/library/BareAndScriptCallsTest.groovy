@@ -50,7 +50,9 @@ class BareAndScriptCallsTest extends LibraryPipelineTest {
 
         assertEquals(['Bare', 'Script'], declarative.stagesRun)
         assertEquals(13, commands.size())
-        commandsOf('ecr-push').each { assertTrue(it, it.contains("--tags '1,latest'")) }
+        List<String> pushes = commandsOf('ecr-push')
+        assertTrue(pushes[0], pushes[0].contains("--tags '1' --tags 'latest'"))   // a list: one flag per item
+        assertTrue(pushes[1], pushes[1].contains("--tags '1,latest'"))            // a String: as given
         assertEquals(2, commandsOf('ecr-push').size())
         commandsOf('ecs-blue-green').each {
             assertTrue(it, it.contains("--alarms 'HighErrorRate'") && it.contains("--desired-count '2'"))

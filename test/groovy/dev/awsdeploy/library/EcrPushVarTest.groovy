@@ -69,7 +69,7 @@ class EcrPushVarTest extends LibraryPipelineTest {
         assertEquals('IMMUTABLE', mutability())
         assertEquals(['aws-prod'] * 2, credentialsUsed)
         assertTrue(commands[0].contains("ecr-push --source 'docker-archive:"))
-        assertTrue(commands[0].contains("--tags '1.0.0,latest'"))
+        assertTrue(commands[0].contains("--tags '1.0.0' --tags 'latest'"))
         assertTrue(commands[0].contains("--create-repository 'true'"))
         assertFalse(commands.any { it.contains('credentials-id') })
         assertTrue(log.toString(), log.contains("deploying ${results.first.imageUri}"))

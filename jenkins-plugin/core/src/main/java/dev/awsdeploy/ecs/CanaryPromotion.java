@@ -201,6 +201,9 @@ final class CanaryPromotion {
 
     /** Promote ends "promoted"; abort that put traffic back ends "aborted" and succeeds: it did what was asked. */
     private static StepResult named(BlueGreenRequest req, StepResult r) {
+        if (r.isPending()) {
+            return StepResult.pending(r.completion().thenApply(done -> named(req, done)));
+        }
         if (BlueGreenRequest.ABORT.equals(req.action()) && "rolled-back".equals(r.status())) {
             Map<String, Object> f = new LinkedHashMap<>(r.fields());
             return StepResult.of(Outcome.SUCCEEDED, "aborted", "aborted the canary: " + f.get("liveColor") + " ("

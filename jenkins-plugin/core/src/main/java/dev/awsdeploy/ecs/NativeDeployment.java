@@ -432,7 +432,10 @@ public final class NativeDeployment implements StepMachine<NativeState> {
                 b.desiredCount(req.desiredCount());
             }
         });
-        n.serviceDeploymentArn = r.service() == null ? null : r.service().currentServiceDeployment();
+        // Read by name: Service.currentServiceDeployment() came after the SDK the plugin runs on (2.38.2); there the
+        // answer lacks it and the next tick finds the deployment with ListServiceDeployments instead.
+        n.serviceDeploymentArn = r.service() == null ? null
+                : r.service().getValueForField("currentServiceDeployment", String.class).orElse(null);
         run.progress().action("UpdateService", req.service(), "Started ECS's " + req.strategy().type()
                 + " deployment of " + TaskDefinitionSource.shortName(s.taskDefinitionArn) + " on " + req.service()
                 + " (" + plan() + ")" + (n.serviceDeploymentArn == null ? "" : ": " + n.serviceDeploymentArn));

@@ -338,6 +338,8 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
     StepResult runToEnd(BlueGreenState s, dev.awsdeploy.run.StateStore<BlueGreenState> store, DeploymentLease held) {
         lease = held;
         s.leaseToken = held.token();
+        // Saved before the first tick: a run killed inside it (e.g. mid-registration) is resumed as the lease's owner.
+        store.save(s);
         return run.runner().then(this, s, store, end -> {
             if (end.phase == Phase.DONE || end.phase == Phase.ROLLED_BACK) {
                 try {

@@ -67,4 +67,10 @@ public final class RetryPolicy {
             }
         }
     }
+
+    /** Why a run gives up after {@code errors} failures in a row during {@code phase}: kept failing, or refused. */
+    public static String givingUp(SdkException e, Object phase, int errors, String what) {
+        return (isTransient(e) ? "AWS kept failing during " + phase + " (" + errors + " times in a row): "
+                : "AWS refused a call during " + phase + ": ") + what;
+    }
 }

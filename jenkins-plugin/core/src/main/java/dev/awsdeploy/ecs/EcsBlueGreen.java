@@ -550,8 +550,7 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
                     + "; trying again in " + Durations.format(wait));
             return Tick.wakeAt(n, now().plus(wait));
         }
-        String reason = (RetryPolicy.isTransient(e) ? "AWS kept failing during " + s.phase + " (" + n.errors
-                + " times in a row): " : "AWS refused a call during " + s.phase + ": ") + what;
+        String reason = RetryPolicy.givingUp(e, s.phase, n.errors, what);
         if (s.phase == Phase.ROLLBACK) {
             return rollbackFailed(n, what);
         }
@@ -582,17 +581,7 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
     /** Registers once: the ARN is persisted before anything else happens; a resumed run finds it instead. */
     private Tick<BlueGreenState> register(BlueGreenState s) {
         BlueGreenState n = s.to(Phase.UPDATE, now());
-        var r = source.register();
-        n.taskDefinitionArn = r.value().taskDefinitionArn();
-        String name = TaskDefinitionSource.shortName(n.taskDefinitionArn);
-        if (!r.created()) {
-            run.progress().say("registered", "Task definition " + name + " already registered with " + source.image()
-                    + " (content tag " + ContentTag.KEY + "): reusing it");
-        } else {
-            run.progress().action("RegisterTaskDefinition", n.taskDefinitionArn, "Registered " + name + " ("
-                    + source.image() + ")" + (r.foundAfterFailure() ? "; its answer was lost, the revision was "
-                    + "found by its content tag" : ""));
-        }
+        n.taskDefinitionArn = source.registerOnce(run.progress());
         return Tick.wakeAt(n, now());
     }
 

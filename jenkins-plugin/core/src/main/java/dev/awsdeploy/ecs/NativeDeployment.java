@@ -379,8 +379,7 @@ public final class NativeDeployment implements StepMachine<NativeState> {
                     + "; trying again in " + Durations.format(wait));
             return Tick.wakeAt(n, now().plus(wait));
         }
-        String reason = (RetryPolicy.isTransient(e) ? "AWS kept failing during " + s.phase + " (" + n.errors
-                + " times in a row): " : "AWS refused a call during " + s.phase + ": ") + what;
+        String reason = RetryPolicy.givingUp(e, s.phase, n.errors, what);
         if (s.phase == Phase.ROLLBACK) {
             return fail(n, n.reason + "; and the rollback could not be followed: " + what + (n.stopRequested
                     ? " (ECS was asked to roll back: check the service deployment " + n.serviceDeploymentArn + ")"
@@ -395,17 +394,7 @@ public final class NativeDeployment implements StepMachine<NativeState> {
     private Tick<NativeState> register(NativeState s) {
         NativeState n = s.copy();
         n.phase = Phase.UPDATE;
-        var r = source.register();
-        n.taskDefinitionArn = r.value().taskDefinitionArn();
-        String name = TaskDefinitionSource.shortName(n.taskDefinitionArn);
-        if (!r.created()) {
-            run.progress().say("registered", "Task definition " + name + " already registered with "
-                    + source.image() + " (content tag " + ContentTag.KEY + "): reusing it");
-        } else {
-            run.progress().action("RegisterTaskDefinition", n.taskDefinitionArn, "Registered " + name + " ("
-                    + source.image() + ")" + (r.foundAfterFailure() ? "; its answer was lost, the revision was "
-                    + "found by its content tag" : ""));
-        }
+        n.taskDefinitionArn = source.registerOnce(run.progress());
         return Tick.wakeAt(n, now());
     }
 

@@ -186,4 +186,22 @@ public final class TaskDefinitionSource {
     static String shortName(String arn) {
         return arn == null ? null : arn.substring(arn.lastIndexOf('/') + 1);
     }
+
+    /**
+     * Registers the new task definition once ({@link #register}) and says what happened: registered, reused by its
+     * content tag, or found after a lost answer. Returns its ARN.
+     */
+    String registerOnce(dev.awsdeploy.run.Progress progress) {
+        var r = register();
+        String arn = r.value().taskDefinitionArn();
+        String name = shortName(arn);
+        if (!r.created()) {
+            progress.say("registered", "Task definition " + name + " already registered with " + image()
+                    + " (content tag " + ContentTag.KEY + "): reusing it");
+        } else {
+            progress.action("RegisterTaskDefinition", arn, "Registered " + name + " (" + image() + ")"
+                    + (r.foundAfterFailure() ? "; its answer was lost, the revision was found by its content tag" : ""));
+        }
+        return arn;
+    }
 }

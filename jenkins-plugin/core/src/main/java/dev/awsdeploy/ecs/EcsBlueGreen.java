@@ -197,10 +197,15 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
         s.desiredCount = desired;
         s.phaseStartedAt = now;
 
-        if (source.matches(liveTd) && weights.of(live) == 100 && !req.force()) {
-            run.progress().say("decision", "Already live: " + live + " runs " + source.image() + " at 100 %: "
-                    + "unchanged");
+        String liveDiffers = source.difference(liveTd);
+        if (liveDiffers == null && weights.of(live) == 100 && !req.force()) {
+            run.progress().say("decision", "Already live: " + live + " runs " + source.image() + " at 100 %"
+                    + source.contentNote() + ": unchanged");
             return machine.unchanged(s, liveTd.taskDefinitionArn());
+        }
+        if (liveDiffers != null && source.sameImages(liveTd)) {
+            run.progress().say("decision", "Live " + live + " (" + TaskDefinitionSource.shortName(liveTd
+                    .taskDefinitionArn()) + ") has the same images but is not the new version: " + liveDiffers);
         }
         if (alarms != null) {
             run.progress().changed("alarms", "alarms", "Alarms at start: " + alarms.summary(),
@@ -215,15 +220,21 @@ public final class EcsBlueGreen implements StepMachine<BlueGreenState> {
         }
         TaskDefinition standbyTd = startup(run, () -> describe(ecs,
                 standbyService.taskDefinition()));
-        if (source.matches(standbyTd) && !req.force()) {
+        String standbyDiffers = source.difference(standbyTd);
+        if (standbyDiffers != null && source.sameImages(standbyTd) && !req.force()) {
+            run.progress().say("decision", "Standby " + standby + " (" + TaskDefinitionSource.shortName(standbyTd
+                    .taskDefinitionArn()) + ") has the same images but is not the new version, so no instant switch: "
+                    + standbyDiffers);
+        }
+        if (standbyDiffers == null && !req.force()) {
             s.taskDefinitionArn = standbyTd.taskDefinitionArn();
             if (standbyService.desiredCount() >= desired) {
                 s.instant = true;
                 s.desiredCount = standbyService.desiredCount();
                 s.phase = Phase.STANDBY;
                 run.progress().say("decision", "Standby " + standby + " already runs " + source.image() + " ("
-                        + TaskDefinitionSource.shortName(s.taskDefinitionArn) + "): checking it, then switching "
-                        + "traffic" + (req.bakeOnRollback() ? " (bakeOnRollback: with " + req.trafficShift().name()
+                        + TaskDefinitionSource.shortName(s.taskDefinitionArn) + ")" + source.contentNote()
+                        + ": checking it, then switching traffic" + (req.bakeOnRollback() ? " (bakeOnRollback: with " + req.trafficShift().name()
                         + " and bake)" : " straight away"));
             } else {
                 s.phase = Phase.UPDATE;

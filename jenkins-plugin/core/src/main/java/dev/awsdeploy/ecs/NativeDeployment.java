@@ -154,8 +154,8 @@ public final class NativeDeployment implements StepMachine<NativeState> {
         ServiceDeployment running = (ServiceDeployment) read.apply(machine::inProgress);
         if (running != null) {
             String td = machine.targetTaskDefinition(running);
-            if (RUNNING.contains(running.status()) && !ROLLING_BACK.contains(running.status())
-                    && source.matches(describe(ecs, td))) {
+            String differs = source.difference(describe(ecs, td));
+            if (RUNNING.contains(running.status()) && !ROLLING_BACK.contains(running.status()) && differs == null) {
                 s.phase = Phase.FOLLOW;
                 s.attached = true;
                 s.taskDefinitionArn = td;
@@ -169,7 +169,8 @@ public final class NativeDeployment implements StepMachine<NativeState> {
             }
             throw new BadInputException("service", req.service(), "has a service deployment in progress that is "
                     + "not this version (" + running.serviceDeploymentArn() + ", " + running.statusAsString() + ", "
-                    + TaskDefinitionSource.shortName(td) + ")", "wait until it ends (`aws ecs "
+                    + TaskDefinitionSource.shortName(td) + (differs == null ? "" : ": " + differs) + ")",
+                    "wait until it ends (`aws ecs "
                     + "describe-service-deployments`) or stop it, then run again; nothing was changed");
         }
         if (live == null && !req.force()) {
@@ -181,10 +182,11 @@ public final class NativeDeployment implements StepMachine<NativeState> {
                 : adv.alternateTargetGroupArn();
         s.newTargetGroup = s.oldTargetGroup.equals(lb.targetGroupArn()) ? adv.alternateTargetGroupArn()
                 : lb.targetGroupArn();
-        if (source.matches(liveTd) && live != null && !req.force()) {
+        String liveDiffers = source.difference(liveTd);
+        if (liveDiffers == null && live != null && !req.force()) {
             run.progress().say("decision", "Already live: " + req.service() + " runs " + source.image() + " ("
-                    + TaskDefinitionSource.shortName(liveTd.taskDefinitionArn()) + ") with 100 % of production on "
-                    + ProductionRule.name(live) + ": unchanged");
+                    + TaskDefinitionSource.shortName(liveTd.taskDefinitionArn()) + ")" + source.contentNote()
+                    + " with 100 % of production on " + ProductionRule.name(live) + ": unchanged");
             s.taskDefinitionArn = liveTd.taskDefinitionArn();
             s.phase = Phase.DONE;
             return machine.unchanged(s);
@@ -199,7 +201,11 @@ public final class NativeDeployment implements StepMachine<NativeState> {
                 return machine.result(s);
             }
         }
-        if (source.matches(liveTd)) {
+        if (liveDiffers != null && source.sameImages(liveTd)) {
+            run.progress().say("decision", req.service() + " runs " + TaskDefinitionSource.shortName(liveTd
+                    .taskDefinitionArn()) + " with the same images, but it is not the new version: " + liveDiffers);
+        }
+        if (liveDiffers == null) {
             s.taskDefinitionArn = liveTd.taskDefinitionArn();
             s.phase = Phase.UPDATE;
         } else if (source.needsRegistration()) {

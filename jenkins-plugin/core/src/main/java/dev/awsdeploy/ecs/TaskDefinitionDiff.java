@@ -64,6 +64,28 @@ public final class TaskDefinitionDiff {
     }
 
     /**
+     * What differs, for a person: the kinds of setting first, then the first changes — "environment differs
+     * (containerDefinitions[web].environment[LOG_LEVEL].value: info -> debug)", "cpu and secrets differ (…; +2 more)".
+     */
+    public static String describe(List<Change> changes) {
+        Set<String> kinds = new LinkedHashSet<>();
+        for (Change c : changes) {
+            String f = c.field();
+            if (f.startsWith("containerDefinitions[")) {
+                f = f.substring(f.indexOf(']') + 1);
+                f = f.isEmpty() ? "containers" : f.substring(1);
+            }
+            kinds.add(f.split("[.\\[]", 2)[0]);
+        }
+        List<String> k = new ArrayList<>(kinds);
+        String what = k.size() == 1 ? k.get(0) + " differs" : String.join(", ", k.subList(0, k.size() - 1)) + " and "
+                + k.get(k.size() - 1) + " differ";
+        List<String> shown = changes.stream().limit(3).map(Change::toString).toList();
+        return what + " (" + String.join("; ", shown) + (changes.size() > 3 ? "; +" + (changes.size() - 3) + " more"
+                : "") + ")";
+    }
+
+    /**
      * The dry run's hook: tells the changes (one line each, under a heading) and adds them to the plan's result
      * as {@code taskDefinitionChanges}.
      */

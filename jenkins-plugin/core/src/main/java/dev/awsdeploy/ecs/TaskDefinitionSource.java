@@ -2,20 +2,26 @@ package dev.awsdeploy.ecs;
 
 import dev.awsdeploy.run.BadInputException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import software.amazon.awssdk.core.SdkField;
 import software.amazon.awssdk.services.ecs.EcsClient;
 import software.amazon.awssdk.services.ecs.model.ClientException;
 import software.amazon.awssdk.services.ecs.model.ContainerDefinition;
 import software.amazon.awssdk.services.ecs.model.RegisterTaskDefinitionRequest;
+import software.amazon.awssdk.services.ecs.model.Tag;
 import software.amazon.awssdk.services.ecs.model.TaskDefinition;
+import software.amazon.awssdk.services.ecs.model.TaskDefinitionField;
 
 /**
  * Where the new version comes from: the live colour's task definition with one container's image replaced
  * (everything else kept), a {@code register-task-definition --cli-input-json} file, or an existing task
- * definition (family:revision or ARN). A task definition "is" the requested version when it has the same family
- * and the same image in every container, which is how a replay recognises what already runs.
+ * definition (family:revision or ARN). A task definition "is" the requested version when it is what would be
+ * registered — same family, images and settings ({@link #difference}) — which is how a replay recognises what
+ * already runs.
  */
 public final class TaskDefinitionSource {
     private final EcsClient ecs;
@@ -70,38 +76,26 @@ public final class TaskDefinitionSource {
                 .findFirst().orElse(cs.get(0).name());
     }
 
-    /** The live task definition as a registration, with one image replaced and nothing else changed. */
+    /**
+     * The live task definition as a registration, with one image replaced and nothing else changed: every field
+     * the two models share is copied (walked through the SDK's field metadata, so a setting added to ECS later is
+     * kept too).
+     */
     static RegisterTaskDefinitionRequest fromLive(TaskDefinition live, String container, String image) {
+        RegisterTaskDefinitionRequest.Builder b = RegisterTaskDefinitionRequest.builder();
+        Map<String, SdkField<?>> settable = new LinkedHashMap<>();
+        b.sdkFields().forEach(f -> settable.put(f.memberName(), f));
+        for (SdkField<?> f : live.sdkFields()) {
+            SdkField<?> to = settable.get(f.memberName());
+            if (to != null) {
+                to.set(b, f.getValueOrDefault(live));
+            }
+        }
         List<ContainerDefinition> containers = new ArrayList<>();
         for (ContainerDefinition c : live.containerDefinitions()) {
             containers.add(c.name().equals(container) ? c.toBuilder().image(image).build() : c);
         }
-        RegisterTaskDefinitionRequest.Builder b = RegisterTaskDefinitionRequest.builder()
-                .family(live.family())
-                .taskRoleArn(live.taskRoleArn())
-                .executionRoleArn(live.executionRoleArn())
-                .networkMode(live.networkMode())
-                .containerDefinitions(containers)
-                .cpu(live.cpu())
-                .memory(live.memory())
-                .pidMode(live.pidMode())
-                .ipcMode(live.ipcMode())
-                .proxyConfiguration(live.proxyConfiguration())
-                .ephemeralStorage(live.ephemeralStorage())
-                .runtimePlatform(live.runtimePlatform());
-        if (live.hasVolumes()) {
-            b.volumes(live.volumes());
-        }
-        if (live.hasPlacementConstraints()) {
-            b.placementConstraints(live.placementConstraints());
-        }
-        if (live.hasRequiresCompatibilities()) {
-            b.requiresCompatibilitiesWithStrings(live.requiresCompatibilitiesAsStrings());
-        }
-        if (live.hasInferenceAccelerators()) {
-            b.inferenceAccelerators(live.inferenceAccelerators());
-        }
-        return b.build();
+        return b.containerDefinitions(containers).build();
     }
 
     public TaskDefinition describe(String ref, String param) {
@@ -115,10 +109,12 @@ public final class TaskDefinitionSource {
 
     /** The new version's images by container name. */
     public Map<String, String> images() {
+        return imagesOf(existing != null ? existing.containerDefinitions() : registration.containerDefinitions());
+    }
+
+    private static Map<String, String> imagesOf(List<ContainerDefinition> containers) {
         Map<String, String> m = new LinkedHashMap<>();
-        List<ContainerDefinition> cs = existing != null ? existing.containerDefinitions()
-                : registration.containerDefinitions();
-        cs.forEach(c -> m.put(c.name(), c.image()));
+        containers.forEach(c -> m.put(c.name(), c.image()));
         return m;
     }
 
@@ -126,17 +122,70 @@ public final class TaskDefinitionSource {
         return existing != null ? existing.family() : registration.family();
     }
 
-    /** Whether {@code td} is the requested version (same ARN when one was named; else same family and images). */
+    /** Whether {@code td} is the requested version: see {@link #difference}. */
     public boolean matches(TaskDefinition td) {
+        return difference(td) == null;
+    }
+
+    /**
+     * Why {@code td} is not the requested version, in a person's words ("environment differs
+     * (containerDefinitions[web].environment[LOG_LEVEL].value: info -> debug)"), or null when it is. A named
+     * revision must be that revision. Otherwise the family and every container's image must be the same, and so
+     * must the content: a revision this tool registered from the same content carries the same content tag; any
+     * other revision is compared field by field ({@link TaskDefinitionDiff}, which knows the defaults ECS fills in),
+     * so a file that changes only settings (environment, secrets, cpu, command …) is a new version, not "already
+     * running". A setting ECS may have filled in that the diff does not know makes a redeploy, never a false
+     * "unchanged".
+     */
+    public String difference(TaskDefinition td) {
         if (td == null) {
-            return false;
+            return "there is no task definition";
         }
         if (existing != null) {
-            return existing.taskDefinitionArn().equals(td.taskDefinitionArn());
+            return existing.taskDefinitionArn().equals(td.taskDefinitionArn()) ? null
+                    : "it is " + shortName(td.taskDefinitionArn()) + ", not " + shortName(existing.taskDefinitionArn());
         }
-        Map<String, String> images = new LinkedHashMap<>();
-        td.containerDefinitions().forEach(c -> images.put(c.name(), c.image()));
-        return family().equals(td.family()) && images.equals(images());
+        if (!family().equals(td.family())) {
+            return "its family is " + td.family() + ", not " + family();
+        }
+        if (!sameImages(td)) {
+            return "its images are " + imagesOf(td.containerDefinitions()) + ", not " + images();
+        }
+        List<TaskDefinitionDiff.Change> changes = TaskDefinitionDiff.between(td, untagged).changes().stream()
+                .filter(c -> !c.field().equals("tags")).toList();
+        if (changes.isEmpty() && untagged.tags().isEmpty()) {
+            return null;
+        }
+        List<Tag> tags = tags(td.taskDefinitionArn());
+        if (tags.stream().anyMatch(t -> ContentTag.KEY.equals(t.key()) && contentHash.equals(t.value()))) {
+            return null;
+        }
+        if (!changes.isEmpty()) {
+            return TaskDefinitionDiff.describe(changes);
+        }
+        Set<Tag> theirs = new HashSet<>(tags);
+        theirs.removeIf(t -> ContentTag.KEY.equals(t.key()));
+        return theirs.equals(new HashSet<>(untagged.tags())) ? null : "tags differ (" + theirs.stream()
+                .map(t -> t.key() + "=" + t.value()).sorted().toList() + " -> " + untagged.tags().stream()
+                .map(t -> t.key() + "=" + t.value()).sorted().toList() + ")";
+    }
+
+    /** For "already runs" messages: that the file's settings were compared too, not only the images. */
+    public String contentNote() {
+        return req.taskDefinitionFile() != null ? " with every setting of the taskDefinition file" : "";
+    }
+
+    /** Whether {@code td} has the requested version's images (by container), whatever its other settings. */
+    public boolean sameImages(TaskDefinition td) {
+        return td != null && imagesOf(td.containerDefinitions()).equals(images());
+    }
+
+    private List<Tag> tags(String arn) {
+        try {
+            return ecs.describeTaskDefinition(b -> b.taskDefinition(arn).include(TaskDefinitionField.TAGS)).tags();
+        } catch (ClientException e) {
+            return List.of();
+        }
     }
 
     /**

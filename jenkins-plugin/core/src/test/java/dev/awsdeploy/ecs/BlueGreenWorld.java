@@ -118,6 +118,41 @@ public final class BlueGreenWorld implements AutoCloseable {
                 .taskDefinition().taskDefinitionArn();
     }
 
+    /**
+     * A {@code register-task-definition --cli-input-json} file with what {@link #register} registers — the same
+     * settings as myapp:1 — but {@code image} and the SPRING_PROFILES_ACTIVE variable set to {@code profile}.
+     */
+    static java.nio.file.Path taskDefinitionFile(java.nio.file.Path dir, String image, String profile) {
+        String json = """
+                {
+                  "family": "myapp",
+                  "networkMode": "awsvpc",
+                  "requiresCompatibilities": ["FARGATE"],
+                  "cpu": "512",
+                  "memory": "1024",
+                  "executionRoleArn": "arn:aws:iam::123456789012:role/ecsTaskExecutionRole",
+                  "containerDefinitions": [
+                    {"name": "myapp", "image": "%s", "essential": true,
+                     "environment": [{"name": "SPRING_PROFILES_ACTIVE", "value": "%s"}]},
+                    {"name": "log-router", "image": "amazon/aws-for-fluent-bit:2", "essential": false}
+                  ]
+                }
+                """.formatted(image, profile);
+        try {
+            java.nio.file.Path file = dir.resolve("taskdef-" + image.replaceAll("\\W", "-") + "-" + profile + ".json");
+            java.nio.file.Files.writeString(file, json);
+            return file;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** The value of SPRING_PROFILES_ACTIVE in the task definition a service runs, read from moto. */
+    String profile(String serviceName) {
+        return taskDefinition(service(serviceName).taskDefinition()).containerDefinitions().get(0).environment()
+                .get(0).value();
+    }
+
     void service(String name, String tg, String td, int count) {
         ecs.createService(b -> b.cluster("prod").serviceName(name).taskDefinition(td).desiredCount(count)
                 .launchType(LaunchType.FARGATE)

@@ -186,7 +186,7 @@ public final class NativeDeployment implements StepMachine<NativeState> {
         if (liveDiffers == null && live != null && !req.force()) {
             run.progress().say("decision", "Already live: " + req.service() + " runs " + source.image() + " ("
                     + TaskDefinitionSource.shortName(liveTd.taskDefinitionArn()) + ")" + source.contentNote()
-                    + " with 100 % of production on " + ProductionRule.name(live) + ": unchanged");
+                    + ", with 100 % of production on " + ProductionRule.name(live) + ": unchanged");
             s.taskDefinitionArn = liveTd.taskDefinitionArn();
             s.phase = Phase.DONE;
             return machine.unchanged(s);

@@ -172,7 +172,7 @@ public final class TaskDefinitionSource {
 
     /** For "already runs" messages: that the file's settings were compared too, not only the images. */
     public String contentNote() {
-        return req.taskDefinitionFile() != null ? " with every setting of the taskDefinition file" : "";
+        return req.taskDefinitionFile() != null ? ", same settings as the taskDefinition file" : "";
     }
 
     /** Whether {@code td} has the requested version's images (by container), whatever its other settings. */

@@ -62,8 +62,8 @@ class BlueGreenSettingsChangeTest extends BlueGreenTestBase {
         assertEquals(List.of(), mutating());
         assertEquals(2, world.revisions());
         assertEquals(new Weights(0, 100), world.weights());
-        assertTrue(r.err().contains("Already live: green runs " + BlueGreenWorld.V1 + " at 100 % with every setting "
-                + "of the taskDefinition file: unchanged"), r.err());
+        assertTrue(r.err().contains("Already live: green runs " + BlueGreenWorld.V1 + " at 100 %, same settings as "
+                + "the taskDefinition file: unchanged"), r.err());
     }
 
     @Test
@@ -81,8 +81,8 @@ class BlueGreenSettingsChangeTest extends BlueGreenTestBase {
         assertEquals(world.td1, world.service("myapp-blue").taskDefinition());
         assertEquals(List.of("ModifyRule"), mutating());
         assertEquals(2, world.revisions());
-        assertTrue(back.err().contains("Standby blue already runs " + BlueGreenWorld.V1 + " (myapp:1) with every "
-                + "setting of the taskDefinition file: checking it, then switching traffic"), back.err());
+        assertTrue(back.err().contains("Standby blue already runs " + BlueGreenWorld.V1 + " (myapp:1), same settings "
+                + "as the taskDefinition file: checking it, then switching traffic"), back.err());
 
         // And forward again to the changed file, which green (now standby) runs under this tool's content tag.
         moto.startCounting();
@@ -93,6 +93,46 @@ class BlueGreenSettingsChangeTest extends BlueGreenTestBase {
         assertEquals(new Weights(0, 100), world.weights());
         assertEquals(List.of("ModifyRule"), mutating());
         assertEquals(2, world.revisions());
+    }
+
+    @Test
+    void aFileWithTagsIsRecognisedByItsContentTagAndATagChangeIsANewRevision() throws Exception {
+        Path payments = withTag(BlueGreenWorld.taskDefinitionFile(dir, BlueGreenWorld.V1, "production"), "payments");
+        Cli.Run first = deployFile(payments);
+        assertEquals(0, first.exit(), first.toString());
+        assertEquals("deployed", json(first).path("status").asText(), "myapp:1 has no tags: not the file's content");
+        assertTrue(first.err().contains("tags differ ([] -> [team=payments])"), first.err());
+        moto.startCounting();
+
+        Cli.Run again = deployFile(payments);
+
+        assertEquals(0, again.exit(), again.toString());
+        assertEquals("unchanged", json(again).path("status").asText());
+        assertEquals(List.of(), mutating());
+        moto.startCounting();
+
+        Cli.Run cards = deployFile(withTag(payments, "cards"));
+
+        assertEquals(0, cards.exit(), cards.toString());
+        assertEquals("deployed", json(cards).path("status").asText());
+        assertEquals(List.of("RegisterTaskDefinition", "UpdateService", "ModifyRule"), mutating());
+        assertEquals(new Weights(100, 0), world.weights());
+        assertEquals(List.of("team=cards"), world.ecs.describeTaskDefinition(b -> b.taskDefinition(
+                world.service("myapp-blue").taskDefinition()).include(
+                software.amazon.awssdk.services.ecs.model.TaskDefinitionField.TAGS)).tags().stream()
+                .filter(t -> t.key().equals("team")).map(t -> t.key() + "=" + t.value()).toList());
+        assertTrue(cards.err().contains("Live green (myapp:2) has the same images but is not the new version: tags "
+                + "differ ([team=payments] -> [team=cards])"), cards.err());
+    }
+
+    /** The file with one tag, team={@code team}. */
+    private Path withTag(Path file, String team) throws Exception {
+        var json = (com.fasterxml.jackson.databind.node.ObjectNode) dev.awsdeploy.run.Json.MAPPER.readTree(
+                java.nio.file.Files.readString(file));
+        json.putArray("tags").addObject().put("key", "team").put("value", team);
+        Path out = dir.resolve("tagged-" + team + ".json");
+        java.nio.file.Files.writeString(out, json.toString());
+        return out;
     }
 
     @Test

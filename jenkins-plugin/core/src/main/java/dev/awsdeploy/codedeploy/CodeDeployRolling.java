@@ -1,6 +1,7 @@
 package dev.awsdeploy.codedeploy;
 
 import dev.awsdeploy.aws.AwsContext;
+import dev.awsdeploy.aws.CreatingCall;
 import dev.awsdeploy.cloudwatch.AlarmGate;
 import dev.awsdeploy.cloudwatch.CloudWatch;
 import dev.awsdeploy.run.BadInputException;

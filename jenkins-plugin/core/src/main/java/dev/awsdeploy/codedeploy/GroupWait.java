@@ -1,5 +1,6 @@
 package dev.awsdeploy.codedeploy;
 
+import dev.awsdeploy.aws.CreatingCall;
 import dev.awsdeploy.run.Durations;
 import dev.awsdeploy.run.Outcome;
 import dev.awsdeploy.run.StateStore;

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.awsdeploy.aws.AwsContext;
 import dev.awsdeploy.aws.CliInputJson;
+import dev.awsdeploy.aws.CreatingCall;
 import dev.awsdeploy.run.BadInputException;
 import dev.awsdeploy.run.Json;
 import dev.awsdeploy.run.Progress;

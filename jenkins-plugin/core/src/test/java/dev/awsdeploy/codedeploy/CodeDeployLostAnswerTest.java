@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.client.WireMock;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
+import dev.awsdeploy.aws.CreatingCall;
 import dev.awsdeploy.run.Json;
 import dev.awsdeploy.testing.AwsClients;
 import dev.awsdeploy.testing.AwsFront;
@@ -68,7 +69,7 @@ class CodeDeployLostAnswerTest {
     @ValueSource(booleans = {false, true})
     void aCreateDeploymentAppliedButUnansweredEndsWithOneDeploymentWatchedToItsEnd(boolean drop) throws Exception {
         application("Server");
-        front.applyThenLoseAnswer("CreateDeployment", 1, drop);
+        front.loseAnswers("CreateDeployment", 1, drop ? AwsFront.Loss.RESET : AwsFront.Loss.HTTP_500);
         fake.lifecycle(look("InProgress").counts(1, 1, 0, 0, 0), look("Succeeded").counts(0, 0, 2, 0, 0));
 
         Cli.Run r = cli.run(args());
@@ -156,7 +157,7 @@ class CodeDeployLostAnswerTest {
         Files.writeString(file, "{\"family\":\"web\",\"containerDefinitions\":[{\"name\":\"web\",\"image\":"
                 + "\"123456789012.dkr.ecr.eu-west-1.amazonaws.com/web@sha256:" + "b".repeat(64) + "\",\"memory\":512,"
                 + "\"portMappings\":[{\"containerPort\":8080}]}]}");
-        front.applyThenLoseAnswer("RegisterTaskDefinition", 1, true);
+        front.loseAnswers("RegisterTaskDefinition", 1, AwsFront.Loss.RESET);
         fake.lifecycle(look("Succeeded").platform("ECS"));
 
         Cli.Run r = cli.run("code-deploy-rolling", "--application", "myapp", "--deployment-group", "prod",

@@ -8,6 +8,7 @@ import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import dev.awsdeploy.run.Json;
+import dev.awsdeploy.testing.AnswerRewrites;
 import dev.awsdeploy.testing.AwsFront;
 import dev.awsdeploy.testing.Cli;
 import dev.awsdeploy.testing.EcsRolloutFront;
@@ -51,7 +52,7 @@ abstract class BlueGreenTestBase {
     void given() {
         rollouts.reset();
         faults = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort().containerThreads(20)
-                .extensions(new AwsFront.LoseAnswer()));
+                .extensions(new AnswerRewrites.LostAnswer()));
         faults.start();
         faults.stubFor(any(anyUrl()).atPriority(100).willReturn(aResponse().proxiedFrom(rollouts.url())));
         world = BlueGreenWorld.standard(moto.url());

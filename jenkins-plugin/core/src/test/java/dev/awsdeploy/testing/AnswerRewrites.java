@@ -20,20 +20,24 @@ public final class AnswerRewrites {
     }
 
     /**
-     * "lost-answer": moto applied the request (the stub proxies to it), and the answer is lost on the way back — an
-     * HTTP 500, or with parameter {@code drop} a connection closed without an answer.
+     * "lost-answer": the request went on to AWS (the stub proxies it to moto, which applies it), and then the answer
+     * is lost on the way back — parameter {@code loss} ({@link AwsFront.Loss}, HTTP_500 unless given): an HTTP 500,
+     * a connection closed without an answer, or a connection reset. Used through {@link AwsFront#loseAnswers}.
      */
     public static final class LostAnswer implements ResponseTransformerV2 {
         public static final String NAME = "lost-answer";
 
         @Override
         public Response transform(Response response, ServeEvent event) {
-            if (event.getTransformerParameters().getBoolean("drop", false)) {
-                return Response.Builder.like(response).but().fault(Fault.CONNECTION_RESET_BY_PEER).build();
-            }
-            return Response.Builder.like(response).but().status(500)
-                    .headers(new HttpHeaders(new HttpHeader("Content-Type", "text/plain")))
-                    .body("internal error").build();
+            AwsFront.Loss loss = AwsFront.Loss.valueOf(String.valueOf(event.getTransformerParameters()
+                    .getOrDefault("loss", AwsFront.Loss.HTTP_500.name())));
+            Response.Builder b = Response.Builder.like(response).but();
+            return switch (loss) {
+                case DROPPED -> b.fault(Fault.EMPTY_RESPONSE).build();
+                case RESET -> b.fault(Fault.CONNECTION_RESET_BY_PEER).build();
+                case HTTP_500 -> b.status(500).headers(new HttpHeaders(new HttpHeader("Content-Type", "text/plain")))
+                        .body("internal error after the change was made").build();
+            };
         }
 
         @Override

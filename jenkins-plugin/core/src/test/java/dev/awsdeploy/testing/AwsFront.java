@@ -33,69 +33,43 @@ public final class AwsFront implements BeforeEachCallback, AfterEachCallback {
         this.moto = moto;
     }
 
-    /** How an applied change loses its answer: AWS did it, the caller hears a 500 or nothing at all. */
-    public enum Loss { HTTP_500, DROPPED }
+    /** How an applied change loses its answer: AWS did it, the caller hears a 500, nothing, or a reset. */
+    public enum Loss { HTTP_500, DROPPED, RESET }
 
     /**
-     * The WireMock extension behind {@link #loseAnswer}: the request went on to AWS (and was applied), and then
-     * the answer is replaced by a 500 or by a dropped connection. Add it to a server's options.
+     * Calls {@code first} to {@code last} of {@code op} (1-based, counting HTTP attempts) go on to {@code upstream}
+     * and are applied there; their answers are then lost ({@code loss}). Calls before and after reach upstream
+     * normally. The server must have been built with {@link AnswerRewrites.LostAnswer}.
      */
-    public static final class LoseAnswer implements com.github.tomakehurst.wiremock.extension.ResponseTransformerV2 {
-        public static final String NAME = "lose-answer";
-
-        @Override
-        public com.github.tomakehurst.wiremock.http.Response transform(
-                com.github.tomakehurst.wiremock.http.Response response,
-                com.github.tomakehurst.wiremock.stubbing.ServeEvent event) {
-            var params = event.getTransformerParameters();
-            Loss how = Loss.valueOf(String.valueOf(params.getOrDefault("loss", Loss.HTTP_500.name())));
-            var b = com.github.tomakehurst.wiremock.http.Response.Builder.like(response);
-            if (how == Loss.DROPPED) {
-                return b.fault(Fault.EMPTY_RESPONSE).build();
-            }
-            return b.status(500).headers(new com.github.tomakehurst.wiremock.http.HttpHeaders(
-                    com.github.tomakehurst.wiremock.http.HttpHeader.httpHeader("Content-Type", "text/plain")))
-                    .body("internal error after the change was made").build();
-        }
-
-        @Override
-        public boolean applyGlobally() {
-            return false;
-        }
-
-        @Override
-        public String getName() {
-            return NAME;
-        }
-    }
-
-    /**
-     * The {@code occurrence}th call of {@code op} (1-based, counting HTTP attempts) goes on to {@code upstream} and
-     * is applied there; its answer is then lost ({@code loss}). Calls before and after reach upstream normally.
-     * The server must have been built with {@link LoseAnswer}.
-     */
-    public static void loseAnswer(WireMockServer server, String upstream, String op, int occurrence, Loss loss) {
+    public static void loseAnswers(WireMockServer server, String upstream, String op, int first, int last,
+                                   Loss loss) {
         String scenario = "lose-" + op;
-        for (int i = 1; i <= occurrence; i++) {
+        for (int i = 1; i <= last; i++) {
             String state = i == 1 ? Scenario.STARTED : op + "-" + i;
             ResponseDefinitionBuilder answer = aResponse().proxiedFrom(upstream);
-            if (i == occurrence) {
-                answer = answer.withTransformers(LoseAnswer.NAME).withTransformerParameter("loss", loss.name());
+            if (i >= first) {
+                answer = answer.withTransformers(AnswerRewrites.LostAnswer.NAME)
+                        .withTransformerParameter("loss", loss.name());
             }
             server.stubFor(operation(op).inScenario(scenario).whenScenarioStateIs(state)
                     .willSetStateTo(op + "-" + (i + 1)).atPriority(1).willReturn(answer));
         }
     }
 
-    /** {@link #loseAnswer} on this front, in front of moto. */
-    public void loseAnswer(String op, int occurrence, Loss loss) {
-        loseAnswer(server, moto.url(), op, occurrence, loss);
+    /** The {@code occurrence}th call of {@code op} is applied and its answer lost ({@link #loseAnswers}). */
+    public static void loseAnswer(WireMockServer server, String upstream, String op, int occurrence, Loss loss) {
+        loseAnswers(server, upstream, op, occurrence, occurrence, loss);
+    }
+
+    /** The first {@code times} calls of {@code op} reach moto, which applies them, and their answers are lost. */
+    public void loseAnswers(String op, int times, Loss loss) {
+        loseAnswers(server, moto.url(), op, 1, times, loss);
     }
 
     @Override
     public void beforeEach(ExtensionContext context) {
         server = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort()
-                .containerThreads(20).extensions(new LoseAnswer(), new AnswerRewrites.LostAnswer(),
+                .containerThreads(20).extensions(new AnswerRewrites.LostAnswer(),
                         new AnswerRewrites.EpochTimestamps()));
         server.start();
         server.stubFor(any(anyUrl()).atPriority(PROXY_PRIORITY).willReturn(aResponse().proxiedFrom(moto.url())));
@@ -152,21 +126,6 @@ public final class AwsFront implements BeforeEachCallback, AfterEachCallback {
     public void connectionReset(String op) {
         server.stubFor(operation(op).atPriority(1).willReturn(aResponse()
                 .withFault(Fault.CONNECTION_RESET_BY_PEER)));
-    }
-
-    /**
-     * The first {@code times} calls of {@code op} reach moto, which applies them, and their answers are lost (HTTP 500,
-     * or with {@code drop} a connection closed without an answer); later calls reach moto as usual.
-     */
-    public void applyThenLoseAnswer(String op, int times, boolean drop) {
-        String scenario = "lost-" + op;
-        for (int i = 0; i < times; i++) {
-            String state = i == 0 ? Scenario.STARTED : "lost-" + i;
-            server.stubFor(operation(op).inScenario(scenario).whenScenarioStateIs(state)
-                    .willSetStateTo("lost-" + (i + 1)).atPriority(1)
-                    .willReturn(aResponse().proxiedFrom(moto.url()).withTransformers(AnswerRewrites.LostAnswer.NAME)
-                            .withTransformerParameter("drop", drop)));
-        }
     }
 
     /** {@code op} answers from moto, but only after {@code millis}. */

@@ -139,7 +139,8 @@ public final class EcrPush {
                 }
             });
             // The registry's HTTP stack starts while AWS answers (the ECR client is built by this thread at once).
-            Thread warm = new Thread(EcrRegistry::warmUp, "ecr-push-warm-up");
+            boolean tls = req.registryUrl() == null || !"http".equalsIgnoreCase(req.registryUrl().getScheme());
+            Thread warm = new Thread(() -> EcrRegistry.warmUp(tls), "ecr-push-warm-up");
             warm.setDaemon(true);
             warm.start();
             return push(run, p, req.withTags(tags), image, prepared, early, started);
@@ -157,6 +158,14 @@ public final class EcrPush {
             deleteQuietly(work);
             Trace.mark("step finished (the CLI then writes the result and the JVM exits)");
         }
+    }
+
+    /**
+     * The CLI's head start (see {@link WarmUp}): started before the command line is parsed, it loads what a push
+     * uses on background threads and sends nothing.
+     */
+    public static void warmUp(String[] args, Map<String, String> env) {
+        WarmUp.start(args, env);
     }
 
     static Request request(Params p, StepRun run) {

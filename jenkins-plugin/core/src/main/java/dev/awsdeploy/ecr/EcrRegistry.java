@@ -36,6 +36,8 @@ import java.util.function.Consumer;
 final class EcrRegistry implements AutoCloseable {
     static final int ATTEMPTS = 4;
     private static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
+    private static final java.util.concurrent.atomic.AtomicBoolean WARMED =
+            new java.util.concurrent.atomic.AtomicBoolean();
 
     private final String host;
     private final String repository;
@@ -97,14 +99,18 @@ final class EcrRegistry implements AutoCloseable {
 
     /**
      * Loads and initialises the HTTP stack (Jib, Apache HttpClient, the TLS context) without sending anything, so a
-     * background thread can do it while the step talks to AWS: the first upload then starts at once.
+     * background thread can do it while the step talks to AWS: the first upload then starts at once. The TLS
+     * context (reading the trusted certificates) only when the registry speaks TLS; once per JVM.
      */
-    static void warmUp() {
+    static void warmUp(boolean tls) {
+        if (!WARMED.compareAndSet(false, true)) {
+            return;
+        }
         try {
-            FailoverHttpClient c = httpClient(false, "localhost");
+            FailoverHttpClient c = httpClient(!tls, "localhost");
             var transport = FailoverHttpClient.class.getDeclaredMethod("getHttpTransport", boolean.class);
             transport.setAccessible(true);
-            transport.invoke(c, true);
+            transport.invoke(c, tls);
             RegistryClient.factory(EventHandlers.NONE, "localhost", "warm-up", c)
                     .setCredential(Credential.from("AWS", "warm-up")).newRegistryClient().configureBasicAuth();
             Class.forName("com.google.cloud.tools.jib.registry.BlobPusher");

@@ -23,4 +23,15 @@ public final class Steps {
         all.add(EcsBlueGreen.DEFINITION);
         return all;
     }
+
+    /**
+     * Lets the step named by a command line load and initialise what it will use on background threads while the
+     * command line is parsed and checked (nothing is sent anywhere). Only ecr-push, the step whose whole run is
+     * often shorter than its start-up, does so.
+     */
+    public static void warmUp(String command, String[] args, java.util.Map<String, String> env) {
+        if (command.equals(EcrPush.DEFINITION.cliPath())) {
+            EcrPush.warmUp(args, env);
+        }
+    }
 }

@@ -35,12 +35,9 @@ final class WarmUp {
         boolean plainHttp = registryUrl(args).startsWith("http://");
         thread("aws-deploy-warm-up-aws", () -> aws(env));
         thread("aws-deploy-warm-up-registry", () -> {
+            // First Jackson (the source's manifest is read with it soon), then the registry's stack.
+            Json.write(Map.of("warm", List.of(1)));
             EcrRegistry.warmUp(!plainHttp);
-            try {
-                Json.write(Map.of("warm", List.of(1)));
-            } catch (RuntimeException ignored) {
-                // only an optimisation
-            }
         });
     }
 

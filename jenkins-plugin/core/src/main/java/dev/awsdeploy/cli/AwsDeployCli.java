@@ -83,8 +83,8 @@ public final class AwsDeployCli {
         Map<CommandSpec, StepDefinition> leaves = new LinkedHashMap<>();
         // A command line naming a step builds only that step's commands (picocli's model of every step costs a
         // short-lived CLI more than the step's own start-up); anything else (help, a typo) gets the whole tree.
-        List<StepDefinition> all = Steps.all();
         String first = args.length > 0 ? args[0] : "";
+        List<StepDefinition> all = Steps.named(first);
         boolean named = all.stream().anyMatch(d -> firstWord(d).equals(first));
         if (!named) {
             root.addSubcommand("report", ReportCommand.spec());

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonSerializer;
 import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import com.google.api.client.http.HttpTransport;
+import com.google.api.client.http.apache.v2.ApacheHttpTransport;
 import com.google.cloud.tools.jib.api.Credential;
 import com.google.cloud.tools.jib.api.DescriptorDigest;
 import com.google.cloud.tools.jib.api.LogEvent;
@@ -22,6 +24,13 @@ import com.google.cloud.tools.jib.image.json.ManifestTemplate;
 import com.google.cloud.tools.jib.registry.ManifestAndDigest;
 import com.google.cloud.tools.jib.registry.RegistryClient;
 import dev.awsdeploy.run.StepClock;
+import org.apache.http.config.RegistryBuilder;
+import org.apache.http.conn.socket.ConnectionSocketFactory;
+import org.apache.http.conn.socket.PlainConnectionSocketFactory;
+import org.apache.http.conn.util.PublicSuffixMatcher;
+import org.apache.http.impl.client.HttpClientBuilder;
+import org.apache.http.impl.conn.PoolingHttpClientConnectionManager;
+import org.apache.http.impl.conn.SystemDefaultRoutePlanner;
 import dev.awsdeploy.run.StepFailedException;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -81,10 +90,21 @@ final class EcrRegistry implements AutoCloseable {
         Consumer<LogEvent> quiet = e -> { };
         FailoverHttpClient client;
         try {
-            var ctor = FailoverHttpClient.class.getDeclaredConstructor(boolean.class, boolean.class, Consumer.class,
-                    boolean.class);
-            ctor.setAccessible(true);
-            client = ctor.newInstance(plainHttp, plainHttp, quiet, false);
+            if (plainHttp) {
+                // Jib's own transports set up TLS (a TLS context, the trust store, the public-suffix list) for
+                // every request, also one to a plain-HTTP address: give it one that speaks plain HTTP only.
+                java.util.function.Supplier<HttpTransport> plain = EcrRegistry::plainTransport;
+                var ctor = FailoverHttpClient.class.getDeclaredConstructor(boolean.class, boolean.class,
+                        Consumer.class, java.util.function.Supplier.class, java.util.function.Supplier.class,
+                        boolean.class);
+                ctor.setAccessible(true);
+                client = ctor.newInstance(true, true, quiet, plain, plain, false);
+            } else {
+                var ctor = FailoverHttpClient.class.getDeclaredConstructor(boolean.class, boolean.class,
+                        Consumer.class, boolean.class);
+                ctor.setAccessible(true);
+                client = ctor.newInstance(false, false, quiet, false);
+            }
         } catch (ReflectiveOperationException | RuntimeException e) {
             client = new FailoverHttpClient(plainHttp, plainHttp, quiet);
         }
@@ -109,6 +129,27 @@ final class EcrRegistry implements AutoCloseable {
     }
 
     /**
+     * What Jib's transport is (pooled connections, no redirects, no automatic retries, the JVM's proxy settings),
+     * for plain HTTP only: a new one per request, as Jib makes them (a kept connection the registry closed would
+     * fail the next request). Without cookie handling, whose public-suffix list Apache HttpClient would otherwise
+     * parse for every transport: a transport serves one request, so no cookie could ever be sent back.
+     */
+    private static final PublicSuffixMatcher NO_SUFFIXES = new PublicSuffixMatcher(List.of(), List.of());
+
+    static HttpTransport plainTransport() {
+        org.apache.http.config.Registry<ConnectionSocketFactory> sockets = RegistryBuilder
+                .<ConnectionSocketFactory>create().register("http", PlainConnectionSocketFactory.getSocketFactory())
+                .build();
+        PoolingHttpClientConnectionManager connections = new PoolingHttpClientConnectionManager(sockets);
+        connections.setMaxTotal(200);
+        connections.setDefaultMaxPerRoute(20);
+        return new ApacheHttpTransport(HttpClientBuilder.create().setConnectionManager(connections)
+                .setRoutePlanner(new SystemDefaultRoutePlanner(java.net.ProxySelector.getDefault()))
+                .disableRedirectHandling().disableAutomaticRetries().disableCookieManagement()
+                .setPublicSuffixMatcher(NO_SUFFIXES).build());
+    }
+
+    /**
      * Loads and initialises the HTTP stack (Jib, Apache HttpClient, the TLS context) without sending anything, so a
      * background thread can do it while the step talks to AWS: the first upload then starts at once. The TLS
      * context (reading the trusted certificates) only when the registry speaks TLS; once per JVM.
@@ -118,18 +159,37 @@ final class EcrRegistry implements AutoCloseable {
             return;
         }
         try {
-            FailoverHttpClient c = httpClient(!tls, "localhost");
-            var transport = FailoverHttpClient.class.getDeclaredMethod("getHttpTransport", boolean.class);
-            transport.setAccessible(true);
-            transport.invoke(c, tls);
-            RegistryClient.factory(EventHandlers.NONE, "localhost", "warm-up", c)
-                    .setCredential(Credential.from("AWS", "warm-up")).newRegistryClient().configureBasicAuth();
-            Class.forName("com.google.cloud.tools.jib.registry.BlobPusher");
-            Class.forName("com.google.cloud.tools.jib.registry.ManifestPusher");
-            c.shutDown();
-        } catch (ReflectiveOperationException | IOException | RuntimeException e) {
+            warm(tls);
+        } catch (ReflectiveOperationException | IOException | RegistryException | RuntimeException e) {
             // only an optimisation
         }
+    }
+
+    /** The warm-up itself, failures thrown (a test checks it completes). */
+    static void warm(boolean tls) throws ReflectiveOperationException, IOException, RegistryException {
+        FailoverHttpClient c = httpClient(!tls, "localhost");
+        var transport = FailoverHttpClient.class.getDeclaredMethod("getHttpTransport", boolean.class);
+        transport.setAccessible(true);
+        transport.invoke(c, true); // the transport its requests use: plain for a plain-HTTP registry
+        c.shutDown();
+        // A blob and a manifest pushed through Jib's registry client to a transport that answers as a registry
+        // does (nothing is sent): the run's first requests then find Jib's request path loaded.
+        java.util.function.Supplier<HttpTransport> canned = CannedRegistry::new;
+        var ctor = FailoverHttpClient.class.getDeclaredConstructor(boolean.class, boolean.class,
+                Consumer.class, java.util.function.Supplier.class, java.util.function.Supplier.class,
+                boolean.class);
+        ctor.setAccessible(true);
+        Consumer<LogEvent> quiet = e -> { };
+        FailoverHttpClient fake = ctor.newInstance(true, true, quiet, canned, canned, false);
+        RegistryClient rc = RegistryClient.factory(EventHandlers.NONE, "localhost", "warm-up", fake)
+                .setCredential(Credential.from("AWS", "warm-up")).setUserAgent("aws-deploy").newRegistryClient();
+        rc.configureBasicAuth();
+        byte[] bytes = "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        String digest = EcrPush.sha256(bytes);
+        rc.pushBlob(descriptor(digest), new ContentBlob(out -> out.write(bytes), bytes.length, digest), null,
+                n -> { });
+        rc.pushManifest(new RawManifest(bytes, "application/vnd.oci.image.manifest.v1+json"), "warm-up");
+        fake.shutDown();
     }
 
     private RegistryClient client(String repo) {

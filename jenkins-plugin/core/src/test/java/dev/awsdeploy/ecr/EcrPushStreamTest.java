@@ -110,6 +110,21 @@ class EcrPushStreamTest {
     }
 
     @Test
+    void aStreamedUploadTheRegistryRefusesIsA401AfterAFreshTokenAndNoSecretIsShown() throws Exception {
+        Path archive = Images.dockerArchive(tmp.resolve("image.tar"), "myapp:4", false, BIG, SMALL);
+        RegistryServer refusing = RegistryServer.withPassword("not-the-ecr-token-password");
+
+        Cli.Run r = cli.run("ecr-push", "--source", "docker-archive:" + archive, "--repository", repo,
+                "--create-repository", "--registry-url", refusing.url(), "--output", "json");
+
+        assertEquals(1, r.exit(), r.toString());
+        assertTrue(r.err().contains("refused the ECR credentials (401 Unauthorized)"), r.err());
+        assertTrue(r.err().contains("also with a fresh token"), r.err());
+        assertFalse(r.all().contains(RegistryServer.MOTO_PASSWORD), "the ECR password leaked: " + r.all());
+        assertFalse(r.err().contains("Tagged"), r.err());
+    }
+
+    @Test
     void aStreamedUploadAnswered503AndThenDroppedStartsANewSessionAndThePushCompletes() throws Exception {
         Path archive = Images.dockerArchive(tmp.resolve("image.tar"), "myapp:2", false, BIG, SMALL);
         try (RegistryFront front = new RegistryFront(registry.url())) {

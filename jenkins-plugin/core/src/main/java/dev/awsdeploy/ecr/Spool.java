@@ -22,6 +22,7 @@ final class Spool extends OutputStream {
     private static final int CHUNK = 1 << 20;
     private static final AtomicLong BUDGET = new AtomicLong(Math.min(1L << 30, Runtime.getRuntime().maxMemory() / 4));
 
+    private final AtomicLong budget;
     private final List<byte[]> chunks = new ArrayList<>();
     private final Path spillFile;
     private OutputStream spill;
@@ -35,7 +36,13 @@ final class Spool extends OutputStream {
     private boolean released;
 
     Spool(Path spillFile) {
+        this(spillFile, BUDGET);
+    }
+
+    /** A spool drawing on its own memory budget (a test's, to make it spill). */
+    Spool(Path spillFile, AtomicLong budget) {
         this.spillFile = spillFile;
+        this.budget = budget;
     }
 
     @Override
@@ -60,8 +67,8 @@ final class Spool extends OutputStream {
                 return;
             }
             if (current == null || used == current.length) {
-                if (BUDGET.addAndGet(-CHUNK) < 0) {
-                    BUDGET.addAndGet(CHUNK);
+                if (budget.addAndGet(-CHUNK) < 0) {
+                    budget.addAndGet(CHUNK);
                     spill = new BufferedOutputStream(Files.newOutputStream(spillFile), 1 << 16);
                     continue;
                 }
@@ -158,7 +165,7 @@ final class Spool extends OutputStream {
             released = true;
             notifyAll();
             chunks.clear();
-            BUDGET.addAndGet(reserved);
+            budget.addAndGet(reserved);
         }
     }
 }

@@ -74,6 +74,7 @@ public final class AwsContext implements RunSession {
                 http = UrlConnectionHttpClient.builder()
                         .connectionTimeout(Duration.ofSeconds(10))
                         .socketTimeout(Duration.ofSeconds(60))
+                        .tlsTrustManagersProvider(DefaultTrust.provider())
                         .build();
             }
             return http;

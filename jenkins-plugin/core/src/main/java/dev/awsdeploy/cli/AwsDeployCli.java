@@ -64,6 +64,9 @@ public final class AwsDeployCli {
                 StandardCharsets.UTF_8);
         PrintStream err = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true,
                 StandardCharsets.UTF_8);
+        if (args.length > 0) {
+            Steps.warmUp(args[0], args, System.getenv());
+        }
         int code = new AwsDeployCli(System.getenv(), out, err, StepClock.system(), abort, true).execute(args);
         out.flush();
         err.flush();
@@ -72,21 +75,30 @@ public final class AwsDeployCli {
 
     /** Runs one command line and returns the exit code. */
     public int execute(String... args) {
-        CommandSpec root = CommandSpec.create().name("aws-deploy").version("aws-deploy " + VERSION)
-                .mixinStandardHelpOptions(true);
+        CommandSpec root = withHelp(CommandSpec.create().name("aws-deploy").version("aws-deploy " + VERSION));
         root.usageMessage().description("Safe AWS releases: ecr-push, ecs-blue-green, code-deploy-rolling, "
                 + "cloudwatch-alarm.", "", "Exit codes: 0 success, 2 bad input, 3 failed (rolled back), "
                 + "4 timed out, 1 unexpected error.", "", "List flags (e.g. --alarms, --dimensions): "
                 + LIST_HELP + ": --alarms A,B or --alarms A --alarms B.");
         Map<CommandSpec, StepDefinition> leaves = new LinkedHashMap<>();
-        root.addSubcommand("report", ReportCommand.spec());
-        for (StepDefinition d : Steps.all()) {
+        // A command line naming a step builds only that step's commands (picocli's model of every step costs a
+        // short-lived CLI more than the step's own start-up); anything else (help, a typo) gets the whole tree.
+        String first = args.length > 0 ? args[0] : "";
+        List<StepDefinition> all = Steps.named(first);
+        boolean named = all.stream().anyMatch(d -> firstWord(d).equals(first));
+        if (!named) {
+            root.addSubcommand("report", ReportCommand.spec());
+        }
+        for (StepDefinition d : all) {
+            if (named && !firstWord(d).equals(first)) {
+                continue;
+            }
             CommandSpec parent = root;
             String[] words = d.cliPath().split(" ");
             for (int i = 0; i < words.length - 1; i++) {
                 CommandLine sub = parent.subcommands().get(words[i]);
                 if (sub == null) {
-                    CommandSpec group = CommandSpec.create().name(words[i]).mixinStandardHelpOptions(true);
+                    CommandSpec group = withHelp(CommandSpec.create().name(words[i]));
                     group.usageMessage().description(help("Actions of the " + d.step() + " step."));
                     parent.addSubcommand(words[i], group);
                     sub = parent.subcommands().get(words[i]);
@@ -127,8 +139,26 @@ public final class AwsDeployCli {
         return runStep(d, leafResult);
     }
 
+    private static String firstWord(StepDefinition d) {
+        String path = d.cliPath();
+        int space = path.indexOf(' ');
+        return space < 0 ? path : path.substring(0, space);
+    }
+
+    /**
+     * The standard -h/--help and -V/--version options, declared directly: picocli's mixin for them is read from
+     * annotations by reflection, which a short-lived CLI pays for at every start.
+     */
+    static CommandSpec withHelp(CommandSpec spec) {
+        spec.addOption(OptionSpec.builder("-h", "--help").usageHelp(true)
+                .description("Show this help message and exit.").build());
+        spec.addOption(OptionSpec.builder("-V", "--version").versionHelp(true)
+                .description("Print version information and exit.").build());
+        return spec;
+    }
+
     private static CommandSpec leaf(StepDefinition d) {
-        CommandSpec spec = CommandSpec.create().mixinStandardHelpOptions(true);
+        CommandSpec spec = withHelp(CommandSpec.create());
         spec.usageMessage().description(help(d.summary()));
         for (Param p : d.allParams()) {
             OptionSpec.Builder o = OptionSpec.builder(p.flag()).paramLabel(label(p));

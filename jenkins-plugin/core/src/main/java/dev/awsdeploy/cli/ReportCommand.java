@@ -32,7 +32,7 @@ final class ReportCommand {
     }
 
     static CommandSpec spec() {
-        CommandSpec spec = CommandSpec.create().name("report").mixinStandardHelpOptions(true);
+        CommandSpec spec = AwsDeployCli.withHelp(CommandSpec.create().name("report"));
         spec.usageMessage().description("Draw the deployment report (HTML) of a saved deployment record.",
                 "Prints the page on stdout, or writes it with --report FILE (and " + ReportPage.STYLESHEET
                         + " beside it, which the page links to).");

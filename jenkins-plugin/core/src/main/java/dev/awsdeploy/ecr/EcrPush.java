@@ -91,7 +91,37 @@ public final class EcrPush {
     }
 
     /** A blob ready to send: its digest, size and bytes. */
-    record Ready(String digest, long size, EcrRegistry.Content content, String mediaType, String name) {
+    record Ready(String digest, long size, EcrRegistry.Content content, String mediaType, String name, Spool spool) {
+        Ready(String digest, long size, EcrRegistry.Content content, String mediaType, String name) {
+            this(digest, size, content, mediaType, name, null);
+        }
+    }
+
+    /**
+     * An uncompressed layer being compressed into its spool: an upload into a repository that cannot hold it yet
+     * (created by this push) follows the spool instead of waiting for the whole layer, and learns the digest when
+     * the compression ends.
+     */
+    record Live(Spool spool, CompletableFuture<String> digest, String label, long rawSize) {
+    }
+
+    /** The layers whose compression has started, told to whoever follows them (once, in order). */
+    static final class LiveLayers {
+        private final List<Live> started = new ArrayList<>();
+        private java.util.function.Consumer<Live> follower;
+
+        synchronized void started(Live l) {
+            started.add(l);
+            if (follower != null) {
+                follower.accept(l);
+            }
+        }
+
+        /** From now on every started layer (those started already first) goes to {@code f}. */
+        synchronized void follow(java.util.function.Consumer<Live> f) {
+            follower = f;
+            started.forEach(f);
+        }
     }
 
     /** A byte range of a file (a layer inside an archive, a blob of a layout), streamed, never held in memory. */
@@ -131,18 +161,20 @@ public final class EcrPush {
             Path folder = work;
             LayerCache cache = LayerCache.from(run.env());
             CompletableFuture<List<CompletableFuture<Ready>>> early = new CompletableFuture<>();
+            LiveLayers live = new LiveLayers();
             Future<Prepared> prepared = coordinator.submit(() -> {
                 try {
-                    return prepare(image, folder, pool, run.progress(), spools, cache, early);
+                    return prepare(image, folder, pool, run.progress(), spools, cache, early, live);
                 } finally {
                     early.complete(List.of());
                 }
             });
             // The registry's HTTP stack starts while AWS answers (the ECR client is built by this thread at once).
-            Thread warm = new Thread(EcrRegistry::warmUp, "ecr-push-warm-up");
+            boolean tls = req.registryUrl() == null || !"http".equalsIgnoreCase(req.registryUrl().getScheme());
+            Thread warm = new Thread(() -> EcrRegistry.warmUp(tls), "ecr-push-warm-up");
             warm.setDaemon(true);
             warm.start();
-            return push(run, p, req.withTags(tags), image, prepared, early, started);
+            return push(run, p, req.withTags(tags), image, prepared, early, live, started);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {
@@ -157,6 +189,14 @@ public final class EcrPush {
             deleteQuietly(work);
             Trace.mark("step finished (the CLI then writes the result and the JVM exits)");
         }
+    }
+
+    /**
+     * The CLI's head start (see {@link WarmUp}): started before the command line is parsed, it loads what a push
+     * uses on background threads and sends nothing.
+     */
+    public static void warmUp(String[] args, Map<String, String> env) {
+        WarmUp.start(args, env);
     }
 
     static Request request(Params p, StepRun run) {
@@ -311,7 +351,8 @@ public final class EcrPush {
     }
 
     private static StepResult push(StepRun run, Params p, Request req, LocalImage image, Future<Prepared> prepared,
-                                   CompletableFuture<List<CompletableFuture<Ready>>> early, long started)
+                                   CompletableFuture<List<CompletableFuture<Ready>>> early, LiveLayers live,
+                                   long started)
             throws IOException {
         Progress progress = run.progress();
         // No STS call: the ECR token (needed anyway) names the registry's account; see identify below.
@@ -369,12 +410,16 @@ public final class EcrPush {
              Uploader uploader = new Uploader(registry, progress, repo != null, req.mountFrom())) {
             boolean created = false;
             if (repo == null && !req.dryRun()) {
-                // A new repository holds no tag to compare with: create it now, and send each layer as soon as it is
-                // compressed, while the others still are.
+                // A new repository holds no tag to compare with and no layer: create it now, and send each layer
+                // while it is compressed (without mountFrom, which needs the digest first), the others as soon as
+                // they are ready.
                 long t = System.nanoTime();
                 repo = EcrRepository.create(aws, req, progress, run.clock());
                 Trace.span("ECR CreateRepository", t);
                 created = true;
+                if (req.mountFrom().isEmpty()) {
+                    live.follow(uploader::follow);
+                }
                 for (CompletableFuture<Ready> layer : await(early)) {
                     layer.thenAccept(uploader::send);
                 }
@@ -583,7 +628,8 @@ public final class EcrPush {
 
     private static Prepared prepare(LocalImage image, Path work, ExecutorService pool, Progress progress,
                                     List<Spool> spools, LayerCache cache,
-                                    CompletableFuture<List<CompletableFuture<Ready>>> early) throws IOException {
+                                    CompletableFuture<List<CompletableFuture<Ready>>> early, LiveLayers live)
+            throws IOException {
         if (image.isIndex()) {
             List<Ready> layers = new ArrayList<>();
             List<Ready> configs = new ArrayList<>();
@@ -600,7 +646,7 @@ public final class EcrPush {
             blobs.addAll(configs);
             return new Prepared(blobs, children, image.manifest(), image.manifestMediaType());
         }
-        List<Ready> layers = prepareLayers(image, work, pool, progress, spools, cache, early);
+        List<Ready> layers = prepareLayers(image, work, pool, progress, spools, cache, early, live);
         Ready config = configBlob(image);
         byte[] manifest = manifest(image, layers, config);
         String mediaType = image.manifest() != null ? image.manifestMediaType()
@@ -625,7 +671,8 @@ public final class EcrPush {
      */
     private static List<Ready> prepareLayers(LocalImage image, Path work, ExecutorService pool, Progress progress,
                                              List<Spool> spools, LayerCache cache,
-                                             CompletableFuture<List<CompletableFuture<Ready>>> early) {
+                                             CompletableFuture<List<CompletableFuture<Ready>>> early,
+                                             LiveLayers live) {
         List<LocalImage.Layer> raw = image.layers().stream()
                 .filter(l -> l.compression() == LocalImage.Compression.NONE).toList();
         long t0 = System.nanoTime();
@@ -657,9 +704,19 @@ public final class EcrPush {
                     }
                     Spool spool = new Spool(spillFile);
                     spools.add(spool);
-                    LayerGzip.Result r = LayerGzip.compress(l, spool);
+                    CompletableFuture<String> digest = new CompletableFuture<>();
+                    live.started(new Live(spool, digest, "layer " + (n + 1) + " of " + image.layers().size(),
+                            l.size()));
+                    LayerGzip.Result r;
+                    try {
+                        r = LayerGzip.compress(l, spool);
+                    } catch (IOException | RuntimeException e) {
+                        digest.completeExceptionally(e);
+                        throw e;
+                    }
+                    digest.complete(r.digest());
                     cache.store(r.contentDigest(), r.digest(), r.size());
-                    return new Ready(r.digest(), r.size(), spool::writeTo, type, l.name());
+                    return new Ready(r.digest(), r.size(), spool::writeTo, type, l.name(), spool);
                 }
                 return new Ready(LayerGzip.digest(l.file(), l.offset(), l.size()), l.size(),
                         fileRange(l.file(), l.offset(), l.size()), type, l.name());
@@ -762,6 +819,8 @@ public final class EcrPush {
         private final boolean mayHaveBlobs;
         private final List<String> mountFrom;
         private final Map<String, CompletableFuture<Void>> sends = new java.util.concurrent.ConcurrentHashMap<>();
+        /** Layers uploaded while compressed, by their spool (their digest is known only at the end). */
+        private final Map<Spool, CompletableFuture<Void>> streams = new java.util.concurrent.ConcurrentHashMap<>();
         private final Map<String, Boolean> unreadable = new java.util.concurrent.ConcurrentHashMap<>();
         private final ExecutorService pool = Executors.newFixedThreadPool(UPLOADS_IN_PARALLEL);
         private final AtomicLong bytes = new AtomicLong();
@@ -776,12 +835,53 @@ public final class EcrPush {
         }
 
         void send(Ready blob) {
+            CompletableFuture<Void> streamed = blob.spool() == null ? null : streams.get(blob.spool());
+            if (streamed != null) {
+                sends.putIfAbsent(blob.digest(), streamed);
+                return;
+            }
             sends.computeIfAbsent(blob.digest(), d -> CompletableFuture.runAsync(() -> sendOne(blob), pool));
+        }
+
+        /** Uploads a layer while it is compressed (the repository, created by this push, cannot hold it). */
+        void follow(Live l) {
+            streams.computeIfAbsent(l.spool(), s -> CompletableFuture.runAsync(() -> {
+                if (l.digest().isDone() && !l.digest().isCompletedExceptionally()) {
+                    // compressed already, while the repository was created: sent as any blob of known digest
+                    String digest = l.digest().join();
+                    long size = l.spool().size();
+                    Ready whole = new Ready(digest, size, l.spool()::writeTo, null, l.label());
+                    LayerProgress lp = new LayerProgress(progress, "layer " + EcrRegistry.shortDigest(digest), size);
+                    registry.pushBlob(digest, size, whole.content(), n -> {
+                        bytes.addAndGet(n);
+                        lp.add(n);
+                    }, null);
+                    uploaded.incrementAndGet();
+                    lp.done(layer(whole, true, lp.elapsedMs()));
+                    return;
+                }
+                String label = l.label();
+                // The compressed size is known only at the end: a line per quarter of the uncompressed size sent.
+                LayerProgress lp = new LayerProgress(progress, label, l.rawSize(), true);
+                registry.pushStreamed(label, l.spool()::follow, l.digest(), n -> {
+                    bytes.addAndGet(n);
+                    lp.add(n);
+                });
+                uploaded.incrementAndGet();
+                String digest = l.digest().join();
+                long size = l.spool().size();
+                Ready done = new Ready(digest, size, null, null, label);
+                lp.doneAs("Uploaded " + label + ", " + EcrRegistry.shortDigest(digest) + " (" + mb(size) + "), while "
+                        + "it was compressed", layer(done, true, lp.elapsedMs()));
+            }, pool));
         }
 
         /** Waits for every blob asked for; the first failure is the push's. */
         Sent finish() {
             for (CompletableFuture<Void> f : List.copyOf(sends.values())) {
+                await(f);
+            }
+            for (CompletableFuture<Void> f : List.copyOf(streams.values())) {
                 await(f);
             }
             return new Sent(bytes.get(), uploaded.get(), mounted.get());
@@ -868,14 +968,21 @@ public final class EcrPush {
         private final Progress progress;
         private final String label;
         private final long total;
+        private final boolean streamed;
         private final long start = System.nanoTime();
         private long sent;
         private int quarter;
 
         LayerProgress(Progress progress, String label, long total) {
+            this(progress, label, total, false);
+        }
+
+        /** @param streamed sent while compressed: {@code total} is the uncompressed size, so no share is claimed */
+        LayerProgress(Progress progress, String label, long total, boolean streamed) {
             this.progress = progress;
             this.label = label;
             this.total = total;
+            this.streamed = streamed;
         }
 
         synchronized void add(long n) {
@@ -886,14 +993,20 @@ public final class EcrPush {
             int q = (int) Math.min(3, sent * 4 / total);
             if (q > quarter) {
                 quarter = q;
-                progress.say("progress", "Uploading " + label + ": " + (q * 25) + "% of " + mb(total) + " at "
-                        + rate(sent));
+                progress.say("progress", streamed ? "Uploading " + label + " while compressing it: " + mb(sent)
+                        + " sent at " + rate(sent) : "Uploading " + label + ": " + (q * 25) + "% of " + mb(total)
+                        + " at " + rate(sent));
             }
         }
 
         synchronized void done(Map<String, Object> data) {
-            progress.say("progress", "Uploaded " + label + " (" + mb(total) + ") in "
-                    + seconds(System.nanoTime() - start) + (total >= 1_000_000 ? " at " + rate(total) : ""), data);
+            doneAs("Uploaded " + label + " (" + mb(total) + ")", data);
+        }
+
+        synchronized void doneAs(String what, Map<String, Object> data) {
+            long bytes = data.get("bytes") instanceof Long b ? b : total;
+            progress.say("progress", what + " in " + seconds(System.nanoTime() - start)
+                    + (bytes >= 1_000_000 ? " at " + rate(bytes) : ""), data);
         }
 
         long elapsedMs() {

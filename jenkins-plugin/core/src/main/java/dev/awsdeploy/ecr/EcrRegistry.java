@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonSerializer;
 import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import com.google.api.client.http.HttpTransport;
+import com.google.api.client.http.apache.v2.ApacheHttpTransport;
 import com.google.cloud.tools.jib.api.Credential;
 import com.google.cloud.tools.jib.api.DescriptorDigest;
 import com.google.cloud.tools.jib.api.LogEvent;
@@ -12,20 +14,34 @@ import com.google.cloud.tools.jib.api.RegistryUnauthorizedException;
 import com.google.cloud.tools.jib.blob.Blob;
 import com.google.cloud.tools.jib.blob.BlobDescriptor;
 import com.google.cloud.tools.jib.event.EventHandlers;
+import com.google.cloud.tools.jib.http.Authorization;
+import com.google.cloud.tools.jib.http.BlobHttpContent;
 import com.google.cloud.tools.jib.http.FailoverHttpClient;
+import com.google.cloud.tools.jib.http.Request;
+import com.google.cloud.tools.jib.http.Response;
 import com.google.cloud.tools.jib.http.ResponseException;
 import com.google.cloud.tools.jib.image.json.ManifestTemplate;
 import com.google.cloud.tools.jib.registry.ManifestAndDigest;
 import com.google.cloud.tools.jib.registry.RegistryClient;
 import dev.awsdeploy.run.StepClock;
+import org.apache.http.config.RegistryBuilder;
+import org.apache.http.conn.socket.ConnectionSocketFactory;
+import org.apache.http.conn.socket.PlainConnectionSocketFactory;
+import org.apache.http.conn.util.PublicSuffixMatcher;
+import org.apache.http.impl.client.HttpClientBuilder;
+import org.apache.http.impl.conn.PoolingHttpClientConnectionManager;
+import org.apache.http.impl.conn.SystemDefaultRoutePlanner;
 import dev.awsdeploy.run.StepFailedException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URI;
+import java.net.URL;
 import java.security.DigestException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 /**
@@ -36,12 +52,17 @@ import java.util.function.Consumer;
 final class EcrRegistry implements AutoCloseable {
     static final int ATTEMPTS = 4;
     private static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
+    /** Jib's own default read timeout for registry requests ({@code jib.httpTimeout}). */
+    private static final int HTTP_TIMEOUT_MS = 20_000;
+    private static final java.util.concurrent.atomic.AtomicBoolean WARMED =
+            new java.util.concurrent.atomic.AtomicBoolean();
 
     private final String host;
     private final String repository;
     private final EcrToken token;
     private final StepClock clock;
     private final FailoverHttpClient http;
+    private final boolean plainHttp;
     private final String account;
     /** One Jib client per repository spoken to: the target, and the repositories layers are mounted from. */
     private final Map<String, RegistryClient> clients = new java.util.concurrent.ConcurrentHashMap<>();
@@ -56,6 +77,7 @@ final class EcrRegistry implements AutoCloseable {
         this.token = token;
         this.clock = clock;
         this.account = account;
+        this.plainHttp = plainHttp;
         this.http = httpClient(plainHttp, host);
     }
 
@@ -68,10 +90,21 @@ final class EcrRegistry implements AutoCloseable {
         Consumer<LogEvent> quiet = e -> { };
         FailoverHttpClient client;
         try {
-            var ctor = FailoverHttpClient.class.getDeclaredConstructor(boolean.class, boolean.class, Consumer.class,
-                    boolean.class);
-            ctor.setAccessible(true);
-            client = ctor.newInstance(plainHttp, plainHttp, quiet, false);
+            if (plainHttp) {
+                // Jib's own transports set up TLS (a TLS context, the trust store, the public-suffix list) for
+                // every request, also one to a plain-HTTP address: give it one that speaks plain HTTP only.
+                java.util.function.Supplier<HttpTransport> plain = EcrRegistry::plainTransport;
+                var ctor = FailoverHttpClient.class.getDeclaredConstructor(boolean.class, boolean.class,
+                        Consumer.class, java.util.function.Supplier.class, java.util.function.Supplier.class,
+                        boolean.class);
+                ctor.setAccessible(true);
+                client = ctor.newInstance(true, true, quiet, plain, plain, false);
+            } else {
+                var ctor = FailoverHttpClient.class.getDeclaredConstructor(boolean.class, boolean.class,
+                        Consumer.class, boolean.class);
+                ctor.setAccessible(true);
+                client = ctor.newInstance(false, false, quiet, false);
+            }
         } catch (ReflectiveOperationException | RuntimeException e) {
             client = new FailoverHttpClient(plainHttp, plainHttp, quiet);
         }
@@ -96,23 +129,67 @@ final class EcrRegistry implements AutoCloseable {
     }
 
     /**
-     * Loads and initialises the HTTP stack (Jib, Apache HttpClient, the TLS context) without sending anything, so a
-     * background thread can do it while the step talks to AWS: the first upload then starts at once.
+     * What Jib's transport is (pooled connections, no redirects, no automatic retries, the JVM's proxy settings),
+     * for plain HTTP only: a new one per request, as Jib makes them (a kept connection the registry closed would
+     * fail the next request). Without cookie handling, whose public-suffix list Apache HttpClient would otherwise
+     * parse for every transport: a transport serves one request, so no cookie could ever be sent back.
      */
-    static void warmUp() {
+    private static final PublicSuffixMatcher NO_SUFFIXES = new PublicSuffixMatcher(List.of(), List.of());
+
+    static HttpTransport plainTransport() {
+        org.apache.http.config.Registry<ConnectionSocketFactory> sockets = RegistryBuilder
+                .<ConnectionSocketFactory>create().register("http", PlainConnectionSocketFactory.getSocketFactory())
+                .build();
+        PoolingHttpClientConnectionManager connections = new PoolingHttpClientConnectionManager(sockets);
+        connections.setMaxTotal(200);
+        connections.setDefaultMaxPerRoute(20);
+        return new ApacheHttpTransport(HttpClientBuilder.create().setConnectionManager(connections)
+                .setRoutePlanner(new SystemDefaultRoutePlanner(java.net.ProxySelector.getDefault()))
+                .disableRedirectHandling().disableAutomaticRetries().disableCookieManagement()
+                .setPublicSuffixMatcher(NO_SUFFIXES).build());
+    }
+
+    /**
+     * Loads and initialises the HTTP stack (Jib, Apache HttpClient, the TLS context) without sending anything, so a
+     * background thread can do it while the step talks to AWS: the first upload then starts at once. The TLS
+     * context (reading the trusted certificates) only when the registry speaks TLS; once per JVM.
+     */
+    static void warmUp(boolean tls) {
+        if (!WARMED.compareAndSet(false, true)) {
+            return;
+        }
         try {
-            FailoverHttpClient c = httpClient(false, "localhost");
-            var transport = FailoverHttpClient.class.getDeclaredMethod("getHttpTransport", boolean.class);
-            transport.setAccessible(true);
-            transport.invoke(c, true);
-            RegistryClient.factory(EventHandlers.NONE, "localhost", "warm-up", c)
-                    .setCredential(Credential.from("AWS", "warm-up")).newRegistryClient().configureBasicAuth();
-            Class.forName("com.google.cloud.tools.jib.registry.BlobPusher");
-            Class.forName("com.google.cloud.tools.jib.registry.ManifestPusher");
-            c.shutDown();
-        } catch (ReflectiveOperationException | IOException | RuntimeException e) {
+            warm(tls);
+        } catch (ReflectiveOperationException | IOException | RegistryException | RuntimeException e) {
             // only an optimisation
         }
+    }
+
+    /** The warm-up itself, failures thrown (a test checks it completes). */
+    static void warm(boolean tls) throws ReflectiveOperationException, IOException, RegistryException {
+        FailoverHttpClient c = httpClient(!tls, "localhost");
+        var transport = FailoverHttpClient.class.getDeclaredMethod("getHttpTransport", boolean.class);
+        transport.setAccessible(true);
+        transport.invoke(c, true); // the transport its requests use: plain for a plain-HTTP registry
+        c.shutDown();
+        // A blob and a manifest pushed through Jib's registry client to a transport that answers as a registry
+        // does (nothing is sent): the run's first requests then find Jib's request path loaded.
+        java.util.function.Supplier<HttpTransport> canned = CannedRegistry::new;
+        var ctor = FailoverHttpClient.class.getDeclaredConstructor(boolean.class, boolean.class,
+                Consumer.class, java.util.function.Supplier.class, java.util.function.Supplier.class,
+                boolean.class);
+        ctor.setAccessible(true);
+        Consumer<LogEvent> quiet = e -> { };
+        FailoverHttpClient fake = ctor.newInstance(true, true, quiet, canned, canned, false);
+        RegistryClient rc = RegistryClient.factory(EventHandlers.NONE, "localhost", "warm-up", fake)
+                .setCredential(Credential.from("AWS", "warm-up")).setUserAgent("aws-deploy").newRegistryClient();
+        rc.configureBasicAuth();
+        byte[] bytes = "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        String digest = EcrPush.sha256(bytes);
+        rc.pushBlob(descriptor(digest), new ContentBlob(out -> out.write(bytes), bytes.length, digest), null,
+                n -> { });
+        rc.pushManifest(new RawManifest(bytes, "application/vnd.oci.image.manifest.v1+json"), "warm-up");
+        fake.shutDown();
     }
 
     private RegistryClient client(String repo) {
@@ -160,6 +237,122 @@ final class EcrRegistry implements AutoCloseable {
         Blob blob = new ContentBlob(content, size, digest);
         return !call((mountFrom != null ? "mount or upload layer " : "upload layer ") + shortDigest(digest),
                 repository, c -> c.pushBlob(descriptor(digest), blob, mountFrom, sent));
+    }
+
+    /**
+     * Uploads a blob whose digest is not known yet: a layer still being compressed, to a repository this push
+     * created (so it cannot hold the layer). The OCI distribution API allows it: POST opens an upload session, one
+     * PATCH streams the bytes as {@code content} produces them, and the PUT that commits them names the digest,
+     * known by then ({@code digest} is waited for after the bytes). Jib's registry client wants the digest before
+     * the first request, so this speaks the three requests itself, through Jib's HTTP client. A failed attempt
+     * (connection, 5xx, 429) starts a new session, bounded and with backoff like every registry call; a 401 fetches
+     * a fresh token once.
+     */
+    void pushStreamed(String label, Content content, CompletableFuture<String> digest, Consumer<Long> sent) {
+        URL start;
+        try {
+            start = new URL((plainHttp ? "http://" : "https://") + host + "/v2/" + repository + "/blobs/uploads/");
+        } catch (java.net.MalformedURLException e) {
+            throw new IllegalArgumentException(e);
+        }
+        String what = "upload " + label;
+        boolean refreshed = false;
+        Duration backoff = FIRST_BACKOFF;
+        Exception last = null;
+        for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+            long t = System.nanoTime();
+            token.ensureFresh();
+            Authorization auth = Authorization.fromBasicCredentials(token.user(), token.password());
+            try {
+                URL session = location(http.call("POST", start, request(auth, null)), start, 202);
+                Blob blob = new ContentBlob(content, -1, null);
+                URL written = location(http.call("PATCH", session, request(auth,
+                        new BlobHttpContent(blob, "application/octet-stream", sent::accept))), session, 202);
+                String d = awaitDigest(digest);
+                String q = written.getQuery() == null ? "?" : "&";
+                URL commit = new URL(written + q + "digest=" + java.net.URLEncoder.encode(d,
+                        java.nio.charset.StandardCharsets.US_ASCII));
+                try (Response r = http.call("PUT", commit, request(auth, null))) {
+                    if (r.getStatusCode() != 201) {
+                        throw new StepFailedException("registry " + host + " answered " + r.getStatusCode() + " to "
+                                + "the commit of " + label + " in repository " + repository + " (201 expected)");
+                    }
+                }
+                Trace.span("registry: " + what + " (streamed while compressed)", t);
+                return;
+            } catch (ResponseException e) {
+                if (e.getStatusCode() == 401 && !refreshed) {
+                    refreshed = true;
+                    token.fetch();
+                    attempt--;
+                    continue;
+                }
+                if (e.getStatusCode() == 401) {
+                    throw new StepFailedException("registry " + host + " refused the ECR credentials (401 "
+                            + "Unauthorized) to " + what + " in repository " + repository + ", also with a fresh "
+                            + "token; check that registryUrl is the registry of account " + account + " in this "
+                            + "region, and that the credentials may push to " + repository);
+                }
+                if (e.getStatusCode() < 500 && e.getStatusCode() != 429) {
+                    throw new StepFailedException("registry " + host + " answered " + e.getStatusCode() + " to "
+                            + what + " in repository " + repository + ": " + firstLine(e.getContent()), e);
+                }
+                last = e;
+            } catch (IOException e) {
+                last = e;
+            }
+            if (digest.isCompletedExceptionally()) {
+                awaitDigest(digest); // the compression failed: that is the failure, not the upload
+            }
+            if (attempt < ATTEMPTS) {
+                try {
+                    clock.sleepUntil(clock.now().plus(backoff));
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new StepFailedException("interrupted while waiting to retry: " + what);
+                }
+                backoff = backoff.multipliedBy(2);
+            }
+        }
+        throw new StepFailedException("registry " + host + " could not be reached to " + what + " after "
+                + ATTEMPTS + " attempts: " + describe(last) + "; check registryUrl and that the registry is up", last);
+    }
+
+    private static Request request(Authorization auth, BlobHttpContent body) {
+        Request.Builder b = Request.builder().setAuthorization(auth).setUserAgent("aws-deploy")
+                .setHttpTimeout(HTTP_TIMEOUT_MS);
+        return body == null ? b.build() : b.setBody(body).build();
+    }
+
+    /** The session URL a 202 names (relative to the request, or absolute); the response is closed. */
+    private URL location(Response r, URL requested, int expected) throws IOException {
+        try (r) {
+            List<String> loc = r.getHeader("Location");
+            if (r.getStatusCode() != expected || loc == null || loc.size() != 1) {
+                throw new StepFailedException("registry " + host + " answered " + r.getStatusCode() + " with "
+                        + (loc == null ? 0 : loc.size()) + " Location headers to an upload request in repository "
+                        + repository + " (" + expected + " and one Location expected)");
+            }
+            return new URL(requested, loc.get(0));
+        }
+    }
+
+    private static String awaitDigest(CompletableFuture<String> digest) {
+        try {
+            return digest.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StepFailedException("interrupted");
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof java.util.concurrent.CompletionException && c.getCause() != null) {
+                c = c.getCause();
+            }
+            if (c instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new StepFailedException("compressing the layer failed: " + c, c);
+        }
     }
 
     /** Writes a manifest (or image index) under a tag, or by its digest ({@code sha256:...}) for an index's images. */
@@ -297,7 +490,7 @@ final class EcrRegistry implements AutoCloseable {
         @Override
         public BlobDescriptor writeTo(OutputStream out) throws IOException {
             content.writeTo(out);
-            return new BlobDescriptor(size, descriptor(digest));
+            return digest == null ? null : new BlobDescriptor(size, descriptor(digest));
         }
 
         @Override

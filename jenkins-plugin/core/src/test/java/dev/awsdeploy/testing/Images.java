@@ -37,6 +37,26 @@ public final class Images {
         return out.toByteArray();
     }
 
+    /**
+     * A layer that compresses to about half its size, slowly (seeded random letters of a 16-letter alphabet, in
+     * lines): its compression takes long enough for a test to see an upload follow it.
+     */
+    public static byte[] textLayer(long seed, int size) {
+        byte[] data = new byte[size];
+        Random r = new Random(seed);
+        for (int i = 0; i < size; i++) {
+            data[i] = i % 80 == 79 ? (byte) '\n' : (byte) ('a' + r.nextInt(16));
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(size + 2048);
+        try {
+            writeEntry(out, "text-" + seed + ".txt", data);
+            out.write(new byte[1024]);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return out.toByteArray();
+    }
+
     /** A docker-save archive of these layers, tagged {@code repoTag} (or untagged when null). */
     public static Path dockerArchive(Path file, String repoTag, boolean gzipLayers, byte[]... layers) {
         List<String> diffIds = new ArrayList<>();

@@ -58,6 +58,7 @@ public final class AwsDeployCli {
     }
 
     public static void main(String[] args) {
+        dev.awsdeploy.run.Startup.mainEntered();
         AbortSignal abort = new AbortSignal();
         Signals.onInterrupt(abort);
         PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true,

@@ -824,7 +824,8 @@ public final class EcrPush {
         private final Map<String, Boolean> unreadable = new java.util.concurrent.ConcurrentHashMap<>();
         private final ExecutorService pool = Executors.newFixedThreadPool(UPLOADS_IN_PARALLEL);
         private final AtomicLong bytes = new AtomicLong();
-        private final java.util.concurrent.atomic.AtomicInteger uploaded = new java.util.concurrent.atomic.AtomicInteger();
+        /** Digests of the layers sent: two identical layers streamed while compressed count once. */
+        private final java.util.Set<String> uploaded = java.util.concurrent.ConcurrentHashMap.newKeySet();
         private final java.util.concurrent.atomic.AtomicInteger mounted = new java.util.concurrent.atomic.AtomicInteger();
 
         Uploader(EcrRegistry registry, Progress progress, boolean mayHaveBlobs, List<String> mountFrom) {
@@ -856,7 +857,7 @@ public final class EcrPush {
                         bytes.addAndGet(n);
                         lp.add(n);
                     }, null);
-                    uploaded.incrementAndGet();
+                    uploaded.add(digest);
                     lp.done(layer(whole, true, lp.elapsedMs()));
                     return;
                 }
@@ -867,8 +868,8 @@ public final class EcrPush {
                     bytes.addAndGet(n);
                     lp.add(n);
                 });
-                uploaded.incrementAndGet();
                 String digest = l.digest().join();
+                uploaded.add(digest);
                 long size = l.spool().size();
                 Ready done = new Ready(digest, size, null, null, label);
                 lp.doneAs("Uploaded " + label + ", " + EcrRegistry.shortDigest(digest) + " (" + mb(size) + "), while "
@@ -884,7 +885,7 @@ public final class EcrPush {
             for (CompletableFuture<Void> f : List.copyOf(streams.values())) {
                 await(f);
             }
-            return new Sent(bytes.get(), uploaded.get(), mounted.get());
+            return new Sent(bytes.get(), uploaded.size(), mounted.get());
         }
 
         private void sendOne(Ready l) {
@@ -916,7 +917,7 @@ public final class EcrPush {
                         + " with an upload session (mounting off, or another encryption): uploaded instead");
             }
             if (sent && !isConfig) {
-                uploaded.incrementAndGet();
+                uploaded.add(l.digest());
                 lp.done(layer(l, true, lp.elapsedMs()));
             } else if (!isConfig) {
                 progress.note("layer", "Layer " + EcrRegistry.shortDigest(l.digest()) + " was already in the registry",

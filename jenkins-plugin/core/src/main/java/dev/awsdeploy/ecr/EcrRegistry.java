@@ -255,67 +255,30 @@ final class EcrRegistry implements AutoCloseable {
         } catch (java.net.MalformedURLException e) {
             throw new IllegalArgumentException(e);
         }
-        String what = "upload " + label;
-        boolean refreshed = false;
-        Duration backoff = FIRST_BACKOFF;
-        Exception last = null;
-        for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
-            long t = System.nanoTime();
-            token.ensureFresh();
-            Authorization auth = Authorization.fromBasicCredentials(token.user(), token.password());
-            try {
-                URL session = location(http.call("POST", start, request(auth, null)), start, 202);
-                Blob blob = new ContentBlob(content, -1, null);
-                URL written = location(http.call("PATCH", session, request(auth,
-                        new BlobHttpContent(blob, "application/octet-stream", sent::accept))), session, 202);
-                String d = awaitDigest(digest);
-                String q = written.getQuery() == null ? "?" : "&";
-                URL commit = new URL(written + q + "digest=" + java.net.URLEncoder.encode(d,
-                        java.nio.charset.StandardCharsets.US_ASCII));
-                try (Response r = http.call("PUT", commit, request(auth, null))) {
-                    if (r.getStatusCode() != 201) {
-                        throw new StepFailedException("registry " + host + " answered " + r.getStatusCode() + " to "
-                                + "the commit of " + label + " in repository " + repository + " (201 expected)");
-                    }
-                }
-                Trace.span("registry: " + what + " (streamed while compressed)", t);
-                return;
-            } catch (ResponseException e) {
-                if (e.getStatusCode() == 401 && !refreshed) {
-                    refreshed = true;
-                    token.fetch();
-                    attempt--;
-                    continue;
-                }
-                if (e.getStatusCode() == 401) {
-                    throw new StepFailedException("registry " + host + " refused the ECR credentials (401 "
-                            + "Unauthorized) to " + what + " in repository " + repository + ", also with a fresh "
-                            + "token; check that registryUrl is the registry of account " + account + " in this "
-                            + "region, and that the credentials may push to " + repository);
-                }
-                if (e.getStatusCode() < 500 && e.getStatusCode() != 429) {
-                    throw new StepFailedException("registry " + host + " answered " + e.getStatusCode() + " to "
-                            + what + " in repository " + repository + ": " + firstLine(e.getContent()), e);
-                }
-                last = e;
-            } catch (IOException e) {
-                last = e;
-            }
-            if (digest.isCompletedExceptionally()) {
-                awaitDigest(digest); // the compression failed: that is the failure, not the upload
-            }
-            if (attempt < ATTEMPTS) {
-                try {
-                    clock.sleepUntil(clock.now().plus(backoff));
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw new StepFailedException("interrupted while waiting to retry: " + what);
-                }
-                backoff = backoff.multipliedBy(2);
+        call("upload " + label + " (streamed while compressed)", repository, c -> {
+            streamOnce(label, start, content, digest, sent);
+            return null;
+        });
+    }
+
+    /** One attempt: a new upload session, the bytes as they come, the commit under the digest. */
+    private void streamOnce(String label, URL start, Content content, CompletableFuture<String> digest,
+                            Consumer<Long> sent) throws IOException {
+        Authorization auth = Authorization.fromBasicCredentials(token.user(), token.password());
+        URL session = location(http.call("POST", start, request(auth, null)), start, 202);
+        Blob blob = new ContentBlob(content, -1, null);
+        URL written = location(http.call("PATCH", session, request(auth,
+                new BlobHttpContent(blob, "application/octet-stream", sent::accept))), session, 202);
+        String d = awaitDigest(digest);
+        String q = written.getQuery() == null ? "?" : "&";
+        URL commit = new URL(written + q + "digest=" + java.net.URLEncoder.encode(d,
+                java.nio.charset.StandardCharsets.US_ASCII));
+        try (Response r = http.call("PUT", commit, request(auth, null))) {
+            if (r.getStatusCode() != 201) {
+                throw new StepFailedException("registry " + host + " answered " + r.getStatusCode() + " to the "
+                        + "commit of " + label + " in repository " + repository + " (201 expected)");
             }
         }
-        throw new StepFailedException("registry " + host + " could not be reached to " + what + " after "
-                + ATTEMPTS + " attempts: " + describe(last) + "; check registryUrl and that the registry is up", last);
     }
 
     private static Request request(Authorization auth, BlobHttpContent body) {
@@ -377,8 +340,29 @@ final class EcrRegistry implements AutoCloseable {
         T apply(RegistryClient c) throws IOException, RegistryException;
     }
 
+    private static <T> T unauthorizedApart(RegistryCall<T> call, RegistryClient c)
+            throws IOException, RegistryException, UnauthorizedResponse {
+        try {
+            return call.apply(c);
+        } catch (ResponseException e) {
+            if (e.getStatusCode() == 401) {
+                throw new UnauthorizedResponse(e);
+            }
+            throw e;
+        }
+    }
+
     private <T> T call(String what, RegistryCall<T> call) {
         return call(what, repository, call);
+    }
+
+    /** A 401 met by a request made without Jib's registry client (a streamed upload). */
+    private static final class UnauthorizedResponse extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        UnauthorizedResponse(ResponseException cause) {
+            super(cause.getMessage(), cause);
+        }
     }
 
     private <T> T call(String what, String repo, RegistryCall<T> call) {
@@ -388,10 +372,10 @@ final class EcrRegistry implements AutoCloseable {
         for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
             long t = System.nanoTime();
             try {
-                T result = call.apply(client(repo));
+                T result = unauthorizedApart(call, client(repo));
                 Trace.span("registry: " + what, t);
                 return result;
-            } catch (RegistryUnauthorizedException e) {
+            } catch (RegistryUnauthorizedException | UnauthorizedResponse e) {
                 if (!refreshed) {
                     refreshed = true;
                     token.fetch();

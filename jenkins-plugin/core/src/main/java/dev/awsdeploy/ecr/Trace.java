@@ -17,7 +17,13 @@ final class Trace {
 
     static void start(Map<String, String> env) {
         out = "1".equals(env.get("AWS_DEPLOY_TRACE")) ? System.err : null;
-        mark("step started (JVM start, CLI parsing and the step's classes before this)");
+        long main = dev.awsdeploy.run.Startup.mainEnteredMillis();
+        if (out != null && main > 0) {
+            long uptime = main - java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime();
+            out.println(String.format(Locale.ROOT, "trace %6d ms  %5s classes  %s", uptime, "",
+                    "CLI main entered (the JVM's own start before this)"));
+        }
+        mark("step started (CLI parsing and the step's classes before this)");
     }
 
     static boolean on() {

@@ -410,13 +410,17 @@ public final class ReportPage {
         }
         m.open("section", "class", "api-calls").nl().el("h2", "AWS API calls (" + total + ")").nl();
         m.open("table", "class", "api-calls", "border", 1, "cellpadding", 4, "cellspacing", 0).nl();
-        m.open("tr").el("th", "operation", "align", "left").el("th", "calls", "align", "right").el("th", "")
-                .close("tr").nl();
+        // HTTP attempts behind the calls (retries included), in records that have them.
+        JsonNode attempts = r.json.path("apiAttempts");
+        m.open("tr").el("th", "operation", "align", "left").el("th", "calls", "align", "right")
+                .el("th", "HTTP attempts", "align", "right").el("th", "").close("tr").nl();
         for (Iterator<Map.Entry<String, JsonNode>> it = calls.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             int n = e.getValue().asInt();
             double w = 200.0 * n / max;
-            m.open("tr").el("td", e.getKey()).el("td", n, "align", "right").open("td")
+            m.open("tr").el("td", e.getKey()).el("td", n, "align", "right")
+                    .el("td", attempts.path(e.getKey()).isInt() ? attempts.path(e.getKey()).asText() : "",
+                            "align", "right").open("td")
                     .open("svg", "xmlns", "http://www.w3.org/2000/svg", "width", 204, "height", 12,
                             "viewBox", "0 0 204 12", "aria-hidden", "true")
                     .empty("rect", "x", 0, "y", 1, "width", Math.max(1, w), "height", 10, "fill", "#8c959f")

@@ -16,7 +16,7 @@ import java.util.Map;
  */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 @JsonPropertyOrder({"step", "action", "startedAt", "finishedAt", "outcome", "inputs", "identity", "before", "after",
-        "actions", "events", "apiCalls", "result"})
+        "actions", "events", "apiCalls", "apiAttempts", "result"})
 public final class DeploymentRecord {
     public record Action(Instant at, String action, String target) {
     }
@@ -33,6 +33,8 @@ public final class DeploymentRecord {
     private final List<Action> actions = Collections.synchronizedList(new ArrayList<>());
     private final List<Event> events = Collections.synchronizedList(new ArrayList<>());
     private Map<String, Integer> apiCalls = Map.of();
+    /** HTTP attempts behind the calls, retries included (what throttling and outages cost). */
+    private Map<String, Integer> apiAttempts = Map.of();
     private Map<String, Object> result = Map.of();
 
     public DeploymentRecord(String step, String action, Instant startedAt) {
@@ -65,10 +67,12 @@ public final class DeploymentRecord {
         events.add(e);
     }
 
-    public void finish(Instant at, Outcome how, Map<String, Integer> calls, Map<String, Object> stepResult) {
+    public void finish(Instant at, Outcome how, Map<String, Integer> calls, Map<String, Integer> attempts,
+                       Map<String, Object> stepResult) {
         this.finishedAt = at;
         this.outcome = how.name();
         this.apiCalls = new LinkedHashMap<>(calls);
+        this.apiAttempts = new LinkedHashMap<>(attempts);
         this.result = new LinkedHashMap<>(stepResult);
     }
 
@@ -114,6 +118,10 @@ public final class DeploymentRecord {
 
     public List<Event> getEvents() {
         return List.copyOf(events);
+    }
+
+    public Map<String, Integer> getApiAttempts() {
+        return apiAttempts;
     }
 
     public Map<String, Integer> getApiCalls() {

@@ -110,14 +110,15 @@ public final class StepRun implements AutoCloseable {
     /** Completes the record with the outcome and the API calls made. */
     public StepResult finish(StepResult result) {
         Map<String, Integer> calls = session == null ? Map.of() : session.callsByOperation();
+        // HTTP attempts behind the calls (retries included): what throttling and outages cost.
+        Map<String, Integer> attempts = calls.isEmpty() ? Map.of() : session.attemptsByOperation();
         Map<String, Object> fields = new LinkedHashMap<>(result.fields());
         if (!calls.isEmpty()) {
             fields.put("apiCalls", calls);
-            // HTTP attempts behind the calls (retries included): what throttling and outages cost.
-            fields.put("apiAttempts", session.attemptsByOperation());
+            fields.put("apiAttempts", attempts);
         }
         StepResult complete = StepResult.of(result.outcome(), result.status(), result.summary(), fields);
-        record.finish(clock.now(), result.outcome(), calls, complete.toMap());
+        record.finish(clock.now(), result.outcome(), calls, attempts, complete.toMap());
         return complete;
     }
 

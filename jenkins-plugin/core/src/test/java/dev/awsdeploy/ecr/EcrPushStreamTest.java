@@ -88,6 +88,43 @@ class EcrPushStreamTest {
     }
 
     @Test
+    void twoIdenticalLayersStreamedAtOnceAreOneLayerUploadedAndTheManifestListsBoth() throws Exception {
+        byte[] twice = Images.textLayer(43, 12 << 20);
+        Path archive = Images.dockerArchive(tmp.resolve("image.tar"), "myapp:3", false, twice, SMALL, twice);
+
+        Cli.Run r = cli.run("ecr-push", "--source", "docker-archive:" + archive, "--repository", repo,
+                "--create-repository", "--registry-url", registry.url(), "--output", "json");
+
+        assertEquals(0, r.exit(), r.toString());
+        JsonNode result = Json.MAPPER.readTree(r.out());
+        assertEquals(2, result.path("layersUploaded").asInt(), "two distinct layers: " + result);
+        assertEquals(0, result.path("layersSkipped").asInt(), result.toString());
+        RegistryServer.Manifest m = registry.manifest(repo, "3");
+        assertEquals(result.path("digest").asText(), m.digestHeader());
+        JsonNode layers = Json.MAPPER.readTree(m.bytes()).path("layers");
+        assertEquals(3, layers.size());
+        assertEquals(layers.get(0).path("digest").asText(), layers.get(2).path("digest").asText());
+        for (JsonNode l : layers) {
+            assertEquals(200, registry.blobStatus(repo, l.path("digest").asText()), l.toString());
+        }
+    }
+
+    @Test
+    void aStreamedUploadTheRegistryRefusesIsA401AfterAFreshTokenAndNoSecretIsShown() throws Exception {
+        Path archive = Images.dockerArchive(tmp.resolve("image.tar"), "myapp:4", false, BIG, SMALL);
+        RegistryServer refusing = RegistryServer.withPassword("not-the-ecr-token-password");
+
+        Cli.Run r = cli.run("ecr-push", "--source", "docker-archive:" + archive, "--repository", repo,
+                "--create-repository", "--registry-url", refusing.url(), "--output", "json");
+
+        assertEquals(1, r.exit(), r.toString());
+        assertTrue(r.err().contains("refused the ECR credentials (401 Unauthorized)"), r.err());
+        assertTrue(r.err().contains("also with a fresh token"), r.err());
+        assertFalse(r.all().contains(RegistryServer.MOTO_PASSWORD), "the ECR password leaked: " + r.all());
+        assertFalse(r.err().contains("Tagged"), r.err());
+    }
+
+    @Test
     void aStreamedUploadAnswered503AndThenDroppedStartsANewSessionAndThePushCompletes() throws Exception {
         Path archive = Images.dockerArchive(tmp.resolve("image.tar"), "myapp:2", false, BIG, SMALL);
         try (RegistryFront front = new RegistryFront(registry.url())) {

@@ -78,12 +78,15 @@ class BlueGreenFaultTest extends BlueGreenTestBase {
     }
 
     @Test
-    void throttlingWhileWaitingIsRetriedAndTheDeploySucceeds() {
+    void throttlingWhileWaitingIsRetriedAndTheDeploySucceeds(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
         // The third and fourth looks at the standby and one look at the alarms fail even after the SDK's retries.
         throttle("DescribeServices", 3, 6, false);
         throttle("DescribeAlarms", 3, 3, true);
+        java.nio.file.Path record = dir.resolve("record.json");
 
-        Cli.Run r = deploy("--image", BlueGreenWorld.V2, "--alarms", "HighErrorRate", "--bake-time", "1m");
+        Cli.Run r = deploy("--image", BlueGreenWorld.V2, "--alarms", "HighErrorRate", "--bake-time", "1m",
+                "--record", record.toString());
 
         assertEquals(0, r.exit(), r.toString());
         assertEquals(new Weights(0, 100), world.weights());
@@ -99,6 +102,10 @@ class BlueGreenFaultTest extends BlueGreenTestBase {
         assertEquals(calls.path("CloudWatch.DescribeAlarms").asInt() + 2,
                 attempts.path("CloudWatch.DescribeAlarms").asInt(), "2 retries in the throttled DescribeAlarms");
         assertTrue(r.err().contains("Ecs DescribeServices at 127.0.0.1 failed after 3 attempts over "), r.err());
+        // The record keeps them beside the calls, at its top level too.
+        var kept = dev.awsdeploy.run.Json.MAPPER.readTree(java.nio.file.Files.readString(record));
+        assertEquals(attempts, kept.path("apiAttempts"));
+        assertEquals(calls, kept.path("apiCalls"));
     }
 
     @Test

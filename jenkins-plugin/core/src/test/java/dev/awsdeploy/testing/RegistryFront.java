@@ -6,11 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
@@ -32,14 +28,15 @@ public final class RegistryFront implements AutoCloseable {
             "transfer-encoding", "keep-alive");
     private final String registry;
     private final HttpServer server;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    /** Passes a request on unchanged (hop-by-hop headers dropped), as the simulators in front of moto do. */
+    private final MotoForwarder forwarder;
     private final Deque<Fault> faults = new ConcurrentLinkedDeque<>();
     private volatile String faultedMethod = "";
     private final List<String> seen = java.util.Collections.synchronizedList(new ArrayList<>());
 
     public RegistryFront(String registryUrl) {
         this.registry = registryUrl.replaceAll("/$", "");
+        this.forwarder = new MotoForwarder(registry);
         try {
             server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         } catch (IOException e) {
@@ -86,18 +83,9 @@ public final class RegistryFront implements AutoCloseable {
             ex.close(); // no status line: the client sees the connection end
             return;
         }
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(registry + ex.getRequestURI()))
-                .timeout(Duration.ofSeconds(60))
-                .method(ex.getRequestMethod(), body.length == 0 ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofByteArray(body));
-        ex.getRequestHeaders().forEach((k, vs) -> {
-            if (!HOP.contains(k.toLowerCase())) {
-                vs.forEach(v -> b.header(k, v));
-            }
-        });
         HttpResponse<byte[]> r;
         try {
-            r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+            r = forwarder.forward(ex, body);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException(e);

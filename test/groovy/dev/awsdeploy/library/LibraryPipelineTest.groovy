@@ -6,6 +6,7 @@ import static com.lesfurets.jenkins.unit.global.lib.LocalSource.localSource
 import com.lesfurets.jenkins.unit.cps.BasePipelineTestCPS
 import dev.awsdeploy.testing.Repo
 import dev.awsdeploy.testing.TempFolders
+import java.nio.file.FileAlreadyExistsException
 import java.nio.file.Files
 import java.nio.file.Path
 import org.junit.After
@@ -38,7 +39,11 @@ abstract class LibraryPipelineTest extends BasePipelineTestCPS {
         Files.createDirectories(libs)
         Path link = libs.resolve('aws-deploy@main')
         if (!Files.exists(link)) {
-            Files.createSymbolicLink(link, root)
+            try {
+                Files.createSymbolicLink(link, root)
+            } catch (FileAlreadyExistsException ignored) {
+                // the other test JVM made it at the same moment
+            }
         }
         scriptRoots = [root.resolve('test/pipelines').toString(), root.toString()] as String[]
         scriptExtension = 'jenkins'

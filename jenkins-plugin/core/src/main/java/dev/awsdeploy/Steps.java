@@ -44,8 +44,9 @@ public final class Steps {
      * often shorter than its start-up, does so.
      */
     public static void warmUp(String command, String[] args, java.util.Map<String, String> env) {
-        if (command.equals(EcrPush.DEFINITION.cliPath())) {
-            EcrPush.warmUp(args, env);
+        // By its name, not EcrPush.DEFINITION: the step's own classes are not loaded first.
+        if (command.equals("ecr-push")) {
+            dev.awsdeploy.ecr.WarmUp.start(args, env);
         }
     }
 }

@@ -19,6 +19,8 @@ class StepsTest {
             String word = firstWord(d);
             assertEquals(all.stream().filter(x -> firstWord(x).equals(word)).toList(), Steps.named(word), word);
         }
+        // The CLI's head start is named by the word too (without loading the step's class).
+        assertEquals("ecr-push", dev.awsdeploy.ecr.EcrPush.DEFINITION.cliPath());
         for (String other : List.of("", "--help", "report", "ecr", "ecs-blue-greenx")) {
             assertEquals(all, Steps.named(other), other);
         }

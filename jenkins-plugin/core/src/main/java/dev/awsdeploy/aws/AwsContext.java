@@ -44,7 +44,6 @@ public final class AwsContext implements RunSession {
     private final int maxAttempts;
     private final ApiCalls calls = new ApiCalls();
     private final Secrets secrets;
-    private final SdkHttpClient http;
     private final Map<Class<?>, AutoCloseable> clients = new ConcurrentHashMap<>();
     private volatile Map<String, Object> identity;
     /** The context of the base credentials an assumed role is obtained with; closed with this one. */
@@ -55,7 +54,6 @@ public final class AwsContext implements RunSession {
         this.env = b.env;
         this.secrets = b.secrets;
         this.maxAttempts = b.maxAttempts;
-        this.http = Shared.http();
         this.credentials = credentials;
     }
 
@@ -103,6 +101,11 @@ public final class AwsContext implements RunSession {
                 timeouts = null;
             }
         }
+    }
+
+    /** Builds the HTTP client every run shares, if it is not built yet (a CLI's head start does it early). */
+    public static void buildSharedHttp() {
+        Shared.http();
     }
 
     /** Closes the shared HTTP client and timeout thread; runs started afterwards get new ones. */
@@ -206,6 +209,14 @@ public final class AwsContext implements RunSession {
 
     /** Applies region, credentials, endpoint, retries and call counting to any SDK client builder. */
     public <C, B extends AwsClientBuilder<B, C>> B configure(B builder, String serviceEnvName) {
+        return configure(builder, serviceEnvName, null);
+    }
+
+    /**
+     * The same, with another HTTP client than the shared one ({@code null}: the shared one, built when the first
+     * client needs it).
+     */
+    public <C, B extends AwsClientBuilder<B, C>> B configure(B builder, String serviceEnvName, SdkHttpClient http) {
         builder.region(region).credentialsProvider(credentials);
         URI endpoint = endpointFor(serviceEnvName);
         if (endpoint != null) {
@@ -213,7 +224,7 @@ public final class AwsContext implements RunSession {
         }
         builder.overrideConfiguration(overrides());
         if (builder instanceof software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder<?, ?> sync) {
-            sync.httpClient(http);
+            sync.httpClient(http != null ? http : Shared.http());
         }
         return builder;
     }

@@ -191,14 +191,6 @@ public final class EcrPush {
         }
     }
 
-    /**
-     * The CLI's head start (see {@link WarmUp}): started before the command line is parsed, it loads what a push
-     * uses on background threads and sends nothing.
-     */
-    public static void warmUp(String[] args, Map<String, String> env) {
-        WarmUp.start(args, env);
-    }
-
     static Request request(Params p, StepRun run) {
         String source = p.required("source", "give the image, e.g. docker-archive:build/image.tar");
         if (source != null) {

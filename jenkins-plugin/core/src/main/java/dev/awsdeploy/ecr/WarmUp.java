@@ -27,17 +27,19 @@ import software.amazon.awssdk.services.ecr.model.DescribeRepositoriesRequest;
  * canned transport; TLS only when the registry speaks it). Nothing leaves the machine and nothing of the run's is
  * touched: the run builds its own clients, which then find every class loaded and initialised.
  */
-final class WarmUp {
+public final class WarmUp {
     private WarmUp() {
     }
 
-    static void start(String[] args, Map<String, String> env) {
+    public static void start(String[] args, Map<String, String> env) {
         boolean plainHttp = registryUrl(args).startsWith("http://");
         thread("aws-deploy-warm-up-aws", () -> aws(env));
         thread("aws-deploy-warm-up-registry", () -> {
-            // First Jackson (the source's manifest is read with it soon), then the registry's stack.
+            // First Jackson (the source's manifest is read with it soon), then the registry's stack, then the AWS
+            // SDK's HTTP client (its TLS context): the other thread, which has more to do, does not wait for it.
             Json.write(Map.of("warm", List.of(1)));
             EcrRegistry.warmUp(!plainHttp);
+            AwsContext.buildSharedHttp();
         });
     }
 
@@ -59,12 +61,12 @@ final class WarmUp {
         if (!region.matches("[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\\d")) {
             region = "us-east-1";
         }
-        // The run's shared HTTP client is built here (AwsContext's), the requests go to a canned one: each is
-        // marshalled, signed, "sent" and its answer unmarshalled like the run's will be.
+        // The requests go to a canned HTTP client: each is marshalled, signed, "sent" and its answer unmarshalled
+        // like the run's will be.
         try (AwsContext ctx = AwsContext.builder().env(env).region(region).secrets(new Secrets())
                 .credentials(StaticCredentialsProvider.create(AwsBasicCredentials.create("warm-up", "warm-up")))
                 .maxAttempts(1).build();
-             EcrClient ecr = ctx.configure(EcrClient.builder(), "ECR").httpClient(new Canned()).build()) {
+             EcrClient ecr = ctx.configure(EcrClient.builder(), "ECR", new Canned()).build()) {
             ecr.getAuthorizationToken();
             ecr.describeRepositories(DescribeRepositoriesRequest.builder().repositoryNames("warm-up").build());
         }

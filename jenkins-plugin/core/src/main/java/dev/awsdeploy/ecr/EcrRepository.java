@@ -2,12 +2,12 @@ package dev.awsdeploy.ecr;
 
 import dev.awsdeploy.aws.AwsContext;
 import dev.awsdeploy.aws.AwsFailure;
+import dev.awsdeploy.aws.CreatingCall;
 import dev.awsdeploy.aws.RetryPolicy;
 import dev.awsdeploy.run.Progress;
 import dev.awsdeploy.run.StepClock;
 import dev.awsdeploy.run.StepFailedException;
 import java.time.Duration;
-import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.exception.SdkServiceException;
 import software.amazon.awssdk.services.ecr.EcrClient;
@@ -53,10 +53,8 @@ final class EcrRepository {
         if (req.registryId() != null) {
             b.registryId(req.registryId());
         }
-        // Sent once per attempt: the SDK's own retries are off for this request (a request-level plugin).
-        CreateRepositoryRequest request = b.overrideConfiguration(o -> o.addPlugin(config -> config
-                .overrideConfiguration(config.overrideConfiguration().toBuilder()
-                        .retryStrategy(AwsRetryStrategy.doNotRetry()).build()))).build();
+        // Sent once per attempt: the SDK's own retries are off for this request.
+        CreateRepositoryRequest request = b.overrideConfiguration(o -> o.addPlugin(CreatingCall.ONCE)).build();
         EcrClient ecr = aws.client(EcrClient.class, EcrClient::builder, "ECR");
         RuntimeException last = null;
         for (int attempt = 1; attempt <= CREATE_ATTEMPTS; attempt++) {

@@ -841,16 +841,7 @@ public final class EcrPush {
             streams.computeIfAbsent(l.spool(), s -> CompletableFuture.runAsync(() -> {
                 if (l.digest().isDone() && !l.digest().isCompletedExceptionally()) {
                     // compressed already, while the repository was created: sent as any blob of known digest
-                    String digest = l.digest().join();
-                    long size = l.spool().size();
-                    Ready whole = new Ready(digest, size, l.spool()::writeTo, null, l.label());
-                    LayerProgress lp = new LayerProgress(progress, "layer " + EcrRegistry.shortDigest(digest), size);
-                    registry.pushBlob(digest, size, whole.content(), n -> {
-                        bytes.addAndGet(n);
-                        lp.add(n);
-                    }, null);
-                    uploaded.add(digest);
-                    lp.done(layer(whole, true, lp.elapsedMs()));
+                    sendOne(new Ready(l.digest().join(), l.spool().size(), l.spool()::writeTo, null, l.label()));
                     return;
                 }
                 String label = l.label();

@@ -93,12 +93,7 @@ final class EcrRegistry implements AutoCloseable {
             if (plainHttp) {
                 // Jib's own transports set up TLS (a TLS context, the trust store, the public-suffix list) for
                 // every request, also one to a plain-HTTP address: give it one that speaks plain HTTP only.
-                java.util.function.Supplier<HttpTransport> plain = EcrRegistry::plainTransport;
-                var ctor = FailoverHttpClient.class.getDeclaredConstructor(boolean.class, boolean.class,
-                        Consumer.class, java.util.function.Supplier.class, java.util.function.Supplier.class,
-                        boolean.class);
-                ctor.setAccessible(true);
-                client = ctor.newInstance(true, true, quiet, plain, plain, false);
+                client = overTransport(EcrRegistry::plainTransport);
             } else {
                 var ctor = FailoverHttpClient.class.getDeclaredConstructor(boolean.class, boolean.class,
                         Consumer.class, boolean.class);
@@ -126,6 +121,19 @@ final class EcrRegistry implements AutoCloseable {
 
     String host() {
         return host;
+    }
+
+    /**
+     * Jib's client over transports of ours (plain HTTP, or the warm-up's canned answers), quiet and without Jib's own
+     * IO retries; its constructor that takes them is package-private, hence the reflection.
+     */
+    private static FailoverHttpClient overTransport(java.util.function.Supplier<HttpTransport> transport)
+            throws ReflectiveOperationException {
+        var ctor = FailoverHttpClient.class.getDeclaredConstructor(boolean.class, boolean.class, Consumer.class,
+                java.util.function.Supplier.class, java.util.function.Supplier.class, boolean.class);
+        ctor.setAccessible(true);
+        Consumer<LogEvent> quiet = e -> { };
+        return ctor.newInstance(true, true, quiet, transport, transport, false);
     }
 
     /**
@@ -174,13 +182,7 @@ final class EcrRegistry implements AutoCloseable {
         c.shutDown();
         // A blob and a manifest pushed through Jib's registry client to a transport that answers as a registry
         // does (nothing is sent): the run's first requests then find Jib's request path loaded.
-        java.util.function.Supplier<HttpTransport> canned = CannedRegistry::new;
-        var ctor = FailoverHttpClient.class.getDeclaredConstructor(boolean.class, boolean.class,
-                Consumer.class, java.util.function.Supplier.class, java.util.function.Supplier.class,
-                boolean.class);
-        ctor.setAccessible(true);
-        Consumer<LogEvent> quiet = e -> { };
-        FailoverHttpClient fake = ctor.newInstance(true, true, quiet, canned, canned, false);
+        FailoverHttpClient fake = overTransport(CannedRegistry::new);
         RegistryClient rc = RegistryClient.factory(EventHandlers.NONE, "localhost", "warm-up", fake)
                 .setCredential(Credential.from("AWS", "warm-up")).setUserAgent("aws-deploy").newRegistryClient();
         rc.configureBasicAuth();

@@ -19,9 +19,8 @@ final class Trace {
         out = "1".equals(env.get("AWS_DEPLOY_TRACE")) ? System.err : null;
         long main = dev.awsdeploy.run.Startup.mainEnteredMillis();
         if (out != null && main > 0) {
-            long uptime = main - java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime();
-            out.println(String.format(Locale.ROOT, "trace %6d ms  %5s classes  %s", uptime, "",
-                    "CLI main entered (the JVM's own start before this)"));
+            line(main - java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime(), "",
+                    "CLI main entered (the JVM's own start before this)");
         }
         mark("step started (CLI parsing and the step's classes before this)");
     }
@@ -32,11 +31,16 @@ final class Trace {
 
     /** A point in time: uptime and classes loaded. */
     static void mark(String what) {
+        if (out != null) {
+            line(java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime(),
+                    java.lang.management.ManagementFactory.getClassLoadingMXBean().getTotalLoadedClassCount(), what);
+        }
+    }
+
+    private static void line(long uptimeMs, Object classes, String what) {
         PrintStream o = out;
         if (o != null) {
-            o.println(String.format(Locale.ROOT, "trace %6d ms  %5d classes  %s",
-                    java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime(),
-                    java.lang.management.ManagementFactory.getClassLoadingMXBean().getTotalLoadedClassCount(), what));
+            o.println(String.format(Locale.ROOT, "trace %6d ms  %5s classes  %s", uptimeMs, classes, what));
         }
     }
 

@@ -52,7 +52,6 @@ public final class WarmUp {
             }
         }, name);
         t.setDaemon(true);
-        t.setPriority(Thread.NORM_PRIORITY - 1);
         t.start();
     }
 

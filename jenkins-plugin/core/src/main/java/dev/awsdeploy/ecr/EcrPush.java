@@ -160,11 +160,12 @@ public final class EcrPush {
             // Digests (and compression of uncompressed layers) run while AWS is asked about the repository.
             Path folder = work;
             LayerCache cache = LayerCache.from(run.env());
+            LayerChecks checks = new LayerChecks(pool, cache);
             CompletableFuture<List<CompletableFuture<Ready>>> early = new CompletableFuture<>();
             LiveLayers live = new LiveLayers();
             Future<Prepared> prepared = coordinator.submit(() -> {
                 try {
-                    return prepare(image, folder, pool, run.progress(), spools, cache, early, live);
+                    return prepare(image, folder, pool, run.progress(), spools, cache, checks, early, live);
                 } finally {
                     early.complete(List.of());
                 }
@@ -174,7 +175,7 @@ public final class EcrPush {
             Thread warm = new Thread(() -> EcrRegistry.warmUp(tls), "ecr-push-warm-up");
             warm.setDaemon(true);
             warm.start();
-            return push(run, p, req.withTags(tags), image, prepared, early, live, started);
+            return push(run, p, req.withTags(tags), image, prepared, early, live, checks, started);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {
@@ -344,7 +345,7 @@ public final class EcrPush {
 
     private static StepResult push(StepRun run, Params p, Request req, LocalImage image, Future<Prepared> prepared,
                                    CompletableFuture<List<CompletableFuture<Ready>>> early, LiveLayers live,
-                                   long started)
+                                   LayerChecks checks, long started)
             throws IOException {
         Progress progress = run.progress();
         // No STS call: the ECR token (needed anyway) names the registry's account; see identify below.
@@ -399,7 +400,7 @@ public final class EcrPush {
                 + (req.mountFrom().isEmpty() ? "" : ", mounting layers from " + String.join(", ", req.mountFrom())));
 
         try (EcrRegistry registry = new EcrRegistry(host, plainHttp, req.repository(), token, run.clock(), account);
-             Uploader uploader = new Uploader(registry, progress, repo != null, req.mountFrom())) {
+             Uploader uploader = new Uploader(registry, progress, repo != null, req.mountFrom(), checks)) {
             boolean created = false;
             if (repo == null && !req.dryRun()) {
                 // A new repository holds no tag to compare with and no layer: create it now, and send each layer
@@ -448,6 +449,7 @@ public final class EcrPush {
                         .filter(EcrPush::isPlatform).toList());
             }
             if (!conflicts.isEmpty()) {
+                checks.verify();
                 String msg = "repository " + req.repository() + " has immutable tags, and " + String.join(", ",
                         conflicts) + " already point" + (conflicts.size() == 1 ? "s" : "") + " to another image than "
                         + digest + "; push under a new tag (e.g. the build number): an immutable tag is never moved";
@@ -456,6 +458,7 @@ public final class EcrPush {
                 return StepResult.of(Outcome.FAILED, "tag-conflict", msg, fields);
             }
             if (toTag.isEmpty()) {
+                checks.verify();
                 progress.say("decision", (req.tags().size() == 1 ? "Tag " + req.tags().get(0) + " already points"
                         : "Tags " + String.join(", ", req.tags()) + " already point") + " to " + digest
                         + ": unchanged, nothing uploaded");
@@ -464,6 +467,7 @@ public final class EcrPush {
                 return StepResult.of(Outcome.SUCCEEDED, "unchanged", imageUri + " unchanged", fields);
             }
             if (req.dryRun()) {
+                checks.verify();
                 long missing = 0;
                 for (Ready l : ready.layers()) {
                     missing += repo != null && registry.hasBlob(l.digest()) ? 0 : 1;
@@ -482,6 +486,8 @@ public final class EcrPush {
             ready.blobs().stream().filter(EcrPush::isConfig).forEach(uploader::send);
             Sent sent = uploader.finish();
             Trace.span("all blobs sent (" + UPLOADS_IN_PARALLEL + " in parallel)", t);
+            checks.verify();
+            Trace.mark("layers checked against the config");
             for (Child c : ready.children()) {
                 registry.pushManifest(c.manifest(), c.mediaType(), c.digest());
             }
@@ -619,7 +625,7 @@ public final class EcrPush {
     }
 
     private static Prepared prepare(LocalImage image, Path work, ExecutorService pool, Progress progress,
-                                    List<Spool> spools, LayerCache cache,
+                                    List<Spool> spools, LayerCache cache, LayerChecks checks,
                                     CompletableFuture<List<CompletableFuture<Ready>>> early, LiveLayers live)
             throws IOException {
         if (image.isIndex()) {
@@ -638,7 +644,7 @@ public final class EcrPush {
             blobs.addAll(configs);
             return new Prepared(blobs, children, image.manifest(), image.manifestMediaType());
         }
-        List<Ready> layers = prepareLayers(image, work, pool, progress, spools, cache, early, live);
+        List<Ready> layers = prepareLayers(image, work, pool, progress, spools, cache, checks, early, live);
         Ready config = configBlob(image);
         byte[] manifest = manifest(image, layers, config);
         String mediaType = image.manifest() != null ? image.manifestMediaType()
@@ -662,7 +668,7 @@ public final class EcrPush {
      * layer cache knows what this content compresses to — then the layer is compressed only if it must be sent.
      */
     private static List<Ready> prepareLayers(LocalImage image, Path work, ExecutorService pool, Progress progress,
-                                             List<Spool> spools, LayerCache cache,
+                                             List<Spool> spools, LayerCache cache, LayerChecks checks,
                                              CompletableFuture<List<CompletableFuture<Ready>>> early,
                                              LiveLayers live) {
         List<LocalImage.Layer> raw = image.layers().stream()
@@ -696,9 +702,10 @@ public final class EcrPush {
                     }
                     Spool spool = new Spool(spillFile);
                     spools.add(spool);
+                    String label = "layer " + (n + 1) + " of " + image.layers().size();
+                    checks.add(spool, l, diffId, label);
                     CompletableFuture<String> digest = new CompletableFuture<>();
-                    live.started(new Live(spool, digest, "layer " + (n + 1) + " of " + image.layers().size(),
-                            l.size()));
+                    live.started(new Live(spool, digest, label, l.size()));
                     LayerGzip.Result r;
                     try {
                         r = LayerGzip.compress(l, spool);
@@ -706,8 +713,8 @@ public final class EcrPush {
                         digest.completeExceptionally(e);
                         throw e;
                     }
+                    checks.compressed(spool, r.digest(), r.size());
                     digest.complete(r.digest());
-                    cache.store(r.contentDigest(), r.digest(), r.size());
                     return new Ready(r.digest(), r.size(), spool::writeTo, type, l.name(), spool);
                 }
                 return new Ready(LayerGzip.digest(l.file(), l.offset(), l.size()), l.size(),
@@ -819,12 +826,15 @@ public final class EcrPush {
         /** Digests of the layers sent: two identical layers streamed while compressed count once. */
         private final java.util.Set<String> uploaded = java.util.concurrent.ConcurrentHashMap.newKeySet();
         private final java.util.concurrent.atomic.AtomicInteger mounted = new java.util.concurrent.atomic.AtomicInteger();
+        private final LayerChecks checks;
 
-        Uploader(EcrRegistry registry, Progress progress, boolean mayHaveBlobs, List<String> mountFrom) {
+        Uploader(EcrRegistry registry, Progress progress, boolean mayHaveBlobs, List<String> mountFrom,
+                 LayerChecks checks) {
             this.registry = registry;
             this.progress = progress;
             this.mayHaveBlobs = mayHaveBlobs;
             this.mountFrom = mountFrom;
+            this.checks = checks;
         }
 
         void send(Ready blob) {
@@ -841,13 +851,17 @@ public final class EcrPush {
             streams.computeIfAbsent(l.spool(), s -> CompletableFuture.runAsync(() -> {
                 if (l.digest().isDone() && !l.digest().isCompletedExceptionally()) {
                     // compressed already, while the repository was created: sent as any blob of known digest
-                    sendOne(new Ready(l.digest().join(), l.spool().size(), l.spool()::writeTo, null, l.label()));
+                    sendOne(new Ready(l.digest().join(), l.spool().size(), l.spool()::writeTo, null, l.label(),
+                            l.spool()));
                     return;
                 }
                 String label = l.label();
                 // The compressed size is known only at the end: a line per quarter of the uncompressed size sent.
                 LayerProgress lp = new LayerProgress(progress, label, l.rawSize(), true);
-                registry.pushStreamed(label, l.spool()::follow, l.digest(), n -> {
+                registry.pushStreamed(label, out -> {
+                    l.spool().follow(out);
+                    checks.sent(l.spool());
+                }, l.digest(), n -> {
                     bytes.addAndGet(n);
                     lp.add(n);
                 });
@@ -875,6 +889,7 @@ public final class EcrPush {
             boolean isConfig = isConfig(l);
             String label = isConfig ? "config" : "layer " + EcrRegistry.shortDigest(l.digest());
             if (mayHaveBlobs && registry.hasBlob(l.digest())) {
+                checks.sent(l.spool());
                 if (!isConfig) {
                     progress.say("progress", "Layer " + EcrRegistry.shortDigest(l.digest()) + " (" + mb(l.size())
                             + ") is already in the repository", layer(l, false, 0));
@@ -883,11 +898,16 @@ public final class EcrPush {
             }
             String from = mountSource(registry, l.digest(), mountFrom, unreadable, progress);
             LayerProgress lp = new LayerProgress(progress, label, l.size());
-            boolean sent = registry.pushBlob(l.digest(), l.size(), l.content(), n -> {
+            EcrRegistry.Content content = l.spool() == null ? l.content() : out -> {
+                l.content().writeTo(out);
+                checks.sent(l.spool());
+            };
+            boolean sent = registry.pushBlob(l.digest(), l.size(), content, n -> {
                 bytes.addAndGet(n);
                 lp.add(n);
             }, from);
             if (!sent && from != null) {
+                checks.sent(l.spool());
                 if (!isConfig) {
                     mounted.incrementAndGet();
                     progress.say("progress", "Layer " + EcrRegistry.shortDigest(l.digest()) + " (" + mb(l.size())

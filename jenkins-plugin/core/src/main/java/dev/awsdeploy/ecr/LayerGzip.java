@@ -29,8 +29,12 @@ final class LayerGzip {
      */
     static final String SETTINGS = "gzip1-store97-sample16k-chunk1m-v1";
 
-    /** The compressed layer: where it waits, its size and digest, and the digest of the uncompressed bytes. */
-    record Result(Spool spool, long size, String digest, String contentDigest) {
+    /**
+     * The compressed layer: where it waits, its size and digest. The uncompressed bytes are not hashed here: that
+     * waits until they have been sent ({@link LayerChecks}), so the compression the upload follows does half the
+     * hashing.
+     */
+    record Result(Spool spool, long size, String digest) {
     }
 
     private LayerGzip() {
@@ -38,7 +42,6 @@ final class LayerGzip {
 
     static Result compress(LocalImage.Layer layer, Spool spool) throws IOException {
         MessageDigest sha = sha256();
-        MessageDigest content = sha256();
         CRC32 crc = new CRC32();
         Deflater deflater = new Deflater(1, true);
         Deflater probe = new Deflater(1, true);
@@ -69,7 +72,6 @@ final class LayerGzip {
                 int n = read(ch, in, pos, (int) Math.min(CHUNK, end - pos));
                 pos += n;
                 crc.update(in, 0, n);
-                content.update(in, 0, n);
                 int wanted = compressible(probe, in, n, probeOut) ? 1 : 0;
                 if (wanted != level) {
                     deflater.setLevel(wanted);
@@ -99,8 +101,7 @@ final class LayerGzip {
             deflater.end();
             probe.end();
         }
-        return new Result(spool, written[0], "sha256:" + HexFormat.of().formatHex(sha.digest()),
-                "sha256:" + HexFormat.of().formatHex(content.digest()));
+        return new Result(spool, written[0], "sha256:" + HexFormat.of().formatHex(sha.digest()));
     }
 
     private static boolean compressible(Deflater probe, byte[] in, int n, byte[] out) {
@@ -139,7 +140,10 @@ final class LayerGzip {
         }
     }
 
-    /** The sha256 digest of a byte range of a file (an already-compressed layer pushed as it is). */
+    /**
+     * The sha256 digest of a byte range of a file: an already-compressed layer pushed as it is, or the uncompressed
+     * bytes of a layer checked against its diff_id.
+     */
     static String digest(Path file, long offset, long size) throws IOException {
         MessageDigest sha = sha256();
         byte[] in = new byte[CHUNK];

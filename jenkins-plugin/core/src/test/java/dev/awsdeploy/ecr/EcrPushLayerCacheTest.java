@@ -24,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The layer cache: an unchanged re-push of an uncompressed archive reads the layers and asks the registry, but
  * compresses nothing; an entry that does not match what the layer compresses to is refused and forgotten, and a
- * layer whose bytes changed under the same diff_id never uses the entry.
+ * layer whose bytes changed under the same diff_id never uses the entry (and is not pushed: its config names another
+ * layer).
  */
 class EcrPushLayerCacheTest {
     @RegisterExtension
@@ -101,12 +102,12 @@ class EcrPushLayerCacheTest {
     }
 
     @Test
-    void aLayerWhoseBytesChangedUnderTheSameDiffIdNeverUsesTheEntry() throws Exception {
+    void aLayerWhoseBytesChangedUnderTheSameDiffIdNeverUsesTheEntryAndIsRefused() throws Exception {
         Path archive = Images.dockerArchive(tmp.resolve("image.tar"), "app:1", false, BASE);
         Cli.Run first = push(archive, repo);
         assertEquals(0, first.exit(), first.toString());
-        String firstLayer = Json.MAPPER.readTree(registry.manifest(repo, "1").bytes()).path("layers").get(0)
-                .path("digest").asText();
+        List<Path> before = entries();
+        String entryBefore = Files.readString(before.get(0));
         // The same archive with other bytes of the same length in the layer: the config still claims the old diff_id.
         byte[] bytes = Files.readAllBytes(archive);
         int at = indexOf(bytes, java.util.Arrays.copyOfRange(BASE, 1024, 1056));
@@ -115,13 +116,17 @@ class EcrPushLayerCacheTest {
 
         Cli.Run r = push(archive, repo, "--tags", "changed");
 
-        assertEquals(0, r.exit(), r.toString());
-        assertFalse(r.err().contains("layer cache"), r.err());
+        // The entry is not used (the changed bytes are compressed), and the image is not tagged: its config names
+        // another layer than the one it holds, which a pull would refuse.
+        assertEquals(1, r.exit(), r.toString());
+        assertFalse(r.err().contains("found in the layer cache"), r.err());
         assertTrue(r.err().contains("Compressed 1 uncompressed layer"), r.err());
-        String changedLayer = Json.MAPPER.readTree(registry.manifest(repo, "changed").bytes()).path("layers").get(0)
-                .path("digest").asText();
-        assertNotEquals(firstLayer, changedLayer, "the changed bytes were compressed and pushed, not the cached digest");
-        assertEquals(200, registry.blobStatus(repo, changedLayer));
+        assertTrue(r.err().contains("layer 1 of 1 of the image") && r.err().contains("rootfs.diff_ids lists "
+                + Images.sha256(BASE)), r.err());
+        assertEquals(404, registry.manifest(repo, "changed").status(), "nothing tagged");
+        assertEquals(before, entries(), "no entry for the changed bytes");
+        assertEquals(entryBefore, Files.readString(before.get(0)), "the entry of the real layer is kept");
+        assertEquals("error", Json.MAPPER.readTree(r.out()).path("status").asText(), r.out());
     }
 
     private static int indexOf(byte[] hay, byte[] needle) {

@@ -10,11 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.WireMockServer;
-import com.github.tomakehurst.wiremock.extension.ResponseTransformerV2;
 import com.github.tomakehurst.wiremock.http.Fault;
-import com.github.tomakehurst.wiremock.http.Response;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
-import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import dev.awsdeploy.run.Json;
 import dev.awsdeploy.testing.AwsClients;
 import dev.awsdeploy.testing.AwsFront;
@@ -51,38 +48,8 @@ class EcrPushRaceTest {
 
     private final String repo = "team/race-" + NAMES.incrementAndGet() + "-" + ProcessHandle.current().pid();
 
-    /** Lets the request reach moto (so it is applied), then replaces moto's answer with a 500 or a dropped line. */
-    static final class LoseAnswer implements ResponseTransformerV2 {
-        @Override
-        public Response transform(Response response, ServeEvent serveEvent) {
-            Response.Builder b = Response.Builder.like(response).but();
-            return serveEvent.getRequest().getHeader("X-Amz-Target").endsWith("Reset")
-                    ? b.fault(Fault.CONNECTION_RESET_BY_PEER).build()
-                    : b.status(500).body("{\"__type\":\"ServerException\",\"message\":\"internal error\"}").build();
-        }
-
-        @Override
-        public boolean applyGlobally() {
-            return false;
-        }
-
-        @Override
-        public String getName() {
-            return "lose-answer";
-        }
-    }
-
-    private WireMockServer awsFront(Fault fault) {
-        WireMockServer front = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort()
-                .extensions(new LoseAnswer()));
-        front.start();
-        front.stubFor(any(anyUrl()).atPriority(10).willReturn(aResponse().proxiedFrom(moto.url())));
-        front.stubFor(AwsFront.operation("CreateRepository").atPriority(1).inScenario("create")
-                .whenScenarioStateIs(Scenario.STARTED).willSetStateTo("answered")
-                .willReturn(fault == null ? aResponse().proxiedFrom(moto.url()).withTransformers("lose-answer")
-                        : aResponse().withFault(fault)));
-        return front;
-    }
+    @RegisterExtension
+    AwsFront front = new AwsFront(moto);
 
     private Cli.Run push(Cli cli, String registryUrl, Path archive, String... more) {
         List<String> args = Cli.args("ecr-push", "--source", "docker-archive:" + archive, "--repository", repo,
@@ -94,45 +61,40 @@ class EcrPushRaceTest {
     @Test
     void aCreateRepositoryAppliedWhoseAnswerWasLostIsFoundAndNotSentAgain() throws Exception {
         Path archive = Images.dockerArchive(tmp.resolve("image.tar"), "app:1", false, BASE);
-        WireMockServer front = awsFront(null);
-        try {
-            moto.startCounting();
+        front.loseAnswers("CreateRepository", 1, AwsFront.Loss.HTTP_500);
+        moto.startCounting();
 
-            Cli.Run r = push(new Cli(front.baseUrl()).clock(new FakeClock()), registry.url(), archive,
-                    "--create-repository", "--tag-mutability", "IMMUTABLE");
+        Cli.Run r = push(new Cli(front.url()).clock(new FakeClock()), registry.url(), archive,
+                "--create-repository", "--tag-mutability", "IMMUTABLE");
 
-            assertEquals(0, r.exit(), r.toString());
-            assertEquals(1, moto.count("CreateRepository"), "sent once: " + moto.requests());
-            try (EcrClient ecr = AwsClients.ecr(moto.url(), "eu-west-1")) {
-                assertEquals("IMMUTABLE", ecr.describeRepositories(q -> q.repositoryNames(repo)).repositories().get(0)
-                        .imageTagMutabilityAsString());
-            }
-            assertTrue(r.err().contains("Repository " + repo + " exists after a CreateRepository attempt whose answer "
-                    + "was lost (HTTP 500): using it (IMMUTABLE tags)"), r.err());
-            assertEquals(Json.MAPPER.readTree(r.out()).path("digest").asText(),
-                    registry.manifest(repo, "1").digestHeader());
-        } finally {
-            front.stop();
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals(1, moto.count("CreateRepository"), "sent once: " + moto.requests());
+        try (EcrClient ecr = AwsClients.ecr(moto.url(), "eu-west-1")) {
+            assertEquals("IMMUTABLE", ecr.describeRepositories(q -> q.repositoryNames(repo)).repositories().get(0)
+                    .imageTagMutabilityAsString());
         }
+        assertTrue(r.err().contains("Repository " + repo + " exists after a CreateRepository attempt whose answer "
+                + "was lost (HTTP 500): using it (IMMUTABLE tags)"), r.err());
+        assertEquals(Json.MAPPER.readTree(r.out()).path("digest").asText(),
+                registry.manifest(repo, "1").digestHeader());
     }
 
     @Test
     void aCreateRepositoryThatNeverArrivedIsSentAgainOnceTheRepositoryIsSeenMissing() throws Exception {
         Path archive = Images.dockerArchive(tmp.resolve("image.tar"), "app:1", false, BASE);
-        WireMockServer front = awsFront(Fault.CONNECTION_RESET_BY_PEER);
-        try {
-            moto.startCounting();
+        // The first CreateRepository has its connection reset before it reaches ECR; the next one goes through.
+        front.wiremock().stubFor(AwsFront.operation("CreateRepository").atPriority(1).inScenario("create")
+                .whenScenarioStateIs(Scenario.STARTED).willSetStateTo("answered")
+                .willReturn(aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER)));
+        moto.startCounting();
 
-            Cli.Run r = push(new Cli(front.baseUrl()).clock(new FakeClock()), registry.url(), archive,
-                    "--create-repository");
+        Cli.Run r = push(new Cli(front.url()).clock(new FakeClock()), registry.url(), archive,
+                "--create-repository");
 
-            assertEquals(0, r.exit(), r.toString());
-            assertEquals(1, moto.count("CreateRepository"), "the first attempt never reached ECR");
-            assertTrue(moto.count("DescribeRepositories") >= 2, "looked before sending again");
-            assertTrue(r.err().contains("Created repository " + repo), r.err());
-        } finally {
-            front.stop();
-        }
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals(1, moto.count("CreateRepository"), "the first attempt never reached ECR");
+        assertTrue(moto.count("DescribeRepositories") >= 2, "looked before sending again");
+        assertTrue(r.err().contains("Created repository " + repo), r.err());
     }
 
     @Test

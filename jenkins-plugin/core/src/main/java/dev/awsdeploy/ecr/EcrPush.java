@@ -113,13 +113,15 @@ public final class EcrPush {
      */
     static final class Lanes {
         private final java.util.concurrent.Semaphore permits;
-        private final int width;
+        /** The lanes opened by {@link #widen}. */
+        private final int more;
         private final java.util.concurrent.atomic.AtomicBoolean widened =
                 new java.util.concurrent.atomic.AtomicBoolean();
 
         Lanes(int width) {
-            this.width = width;
-            this.permits = new java.util.concurrent.Semaphore(Math.max(1, width - 1));
+            int first = Math.max(1, width - 1);
+            this.permits = new java.util.concurrent.Semaphore(first);
+            this.more = width - first;
         }
 
         <T> T run(java.util.concurrent.Callable<T> work) throws Exception {
@@ -134,7 +136,7 @@ public final class EcrPush {
         /** AWS has answered: every lane open (once). */
         void widen() {
             if (widened.compareAndSet(false, true)) {
-                permits.release(width - Math.max(1, width - 1));
+                permits.release(more);
             }
         }
     }
@@ -400,9 +402,6 @@ public final class EcrPush {
         Repository repo = EcrRepository.describe(ecr, req.repository(), req.registryId());
         Trace.span("ECR DescribeRepositories (concurrent)", asked);
         await(tokenFetched);
-        if (repo != null) {
-            lanes.widen();
-        }
         String account = identify(run, req, repo, token, aws);
         if (repo == null && !req.create()) {
             throw new BadInputException("repository", req.repository(), "does not exist in the registry of account "
@@ -448,7 +447,6 @@ public final class EcrPush {
                 long t = System.nanoTime();
                 repo = EcrRepository.create(aws, req, progress, run.clock());
                 Trace.span("ECR CreateRepository", t);
-                lanes.widen();
                 created = true;
                 if (req.mountFrom().isEmpty()) {
                     live.follow(uploader::follow);
@@ -457,7 +455,7 @@ public final class EcrPush {
                     layer.thenAccept(uploader::send);
                 }
             }
-            lanes.widen();
+            lanes.widen(); // AWS has answered (and the repository exists now)
             Prepared ready = await(prepared);
             Trace.mark("image prepared (digests; compression of uncompressed layers)");
             byte[] manifest = ready.manifest();
@@ -745,7 +743,7 @@ public final class EcrPush {
                     Spool spool = new Spool(spillFile);
                     spools.add(spool);
                     String label = "layer " + (n + 1) + " of " + image.layers().size();
-                    checks.add(spool, l, diffId, label);
+                    checks.add(spool, l, n, diffId, label);
                     CompletableFuture<String> digest = new CompletableFuture<>();
                     live.started(new Live(spool, digest, label, l.size()));
                     LayerGzip.Result r;
@@ -913,10 +911,7 @@ public final class EcrPush {
                 String label = l.label();
                 // The compressed size is known only at the end: a line per quarter of the uncompressed size sent.
                 LayerProgress lp = new LayerProgress(progress, label, l.rawSize(), true);
-                registry.pushStreamed(label, out -> {
-                    l.spool().follow(out);
-                    checks.sent(l.spool());
-                }, l.digest(), n -> {
+                registry.pushStreamed(label, checks.sentAfter(l.spool(), l.spool()::follow), l.digest(), n -> {
                     bytes.addAndGet(n);
                     lp.add(n);
                 });
@@ -953,11 +948,7 @@ public final class EcrPush {
             }
             String from = mountSource(registry, l.digest(), mountFrom, unreadable, progress);
             LayerProgress lp = new LayerProgress(progress, label, l.size());
-            EcrRegistry.Content content = l.spool() == null ? l.content() : out -> {
-                l.content().writeTo(out);
-                checks.sent(l.spool());
-            };
-            boolean sent = registry.pushBlob(l.digest(), l.size(), content, n -> {
+            boolean sent = registry.pushBlob(l.digest(), l.size(), checks.sentAfter(l.spool(), l.content()), n -> {
                 bytes.addAndGet(n);
                 lp.add(n);
             }, from);

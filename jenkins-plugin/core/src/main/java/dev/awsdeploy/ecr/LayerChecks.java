@@ -2,7 +2,6 @@ package dev.awsdeploy.ecr;
 
 import dev.awsdeploy.run.StepFailedException;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -23,18 +22,18 @@ final class LayerChecks {
     private final Executor pool;
     private final LayerCache cache;
     private final Map<Spool, Check> bySpool = new ConcurrentHashMap<>();
-    private final List<Check> all = java.util.Collections.synchronizedList(new ArrayList<>());
 
     LayerChecks(Executor pool, LayerCache cache) {
         this.pool = pool;
         this.cache = cache;
     }
 
-    /** A layer about to be compressed into {@code spool}; {@code label} names it for the user ("layer 2 of 3"). */
-    void add(Spool spool, LocalImage.Layer layer, String diffId, String label) {
-        Check c = new Check(layer, diffId, label);
-        bySpool.put(spool, c);
-        all.add(c);
+    /**
+     * Layer {@code index} (from 0) of the image, about to be compressed into {@code spool}; {@code label} names it for
+     * the user ("layer 2 of 3").
+     */
+    void add(Spool spool, LocalImage.Layer layer, int index, String diffId, String label) {
+        bySpool.put(spool, new Check(layer, index, diffId, label));
     }
 
     /** What the layer compressed to (recorded in the layer cache once its bytes match the config). */
@@ -46,6 +45,14 @@ final class LayerChecks {
         }
     }
 
+    /** {@code content}, after whose writing the layer compressed into {@code spool} (if any) counts as sent. */
+    EcrRegistry.Content sentAfter(Spool spool, EcrRegistry.Content content) {
+        return spool == null ? content : out -> {
+            content.writeTo(out);
+            sent(spool);
+        };
+    }
+
     /** The layer's compressed bytes have been sent (or are not needed): its uncompressed bytes may be hashed now. */
     void sent(Spool spool) {
         Check c = spool == null ? null : bySpool.get(spool);
@@ -55,32 +62,38 @@ final class LayerChecks {
     }
 
     /**
-     * Every layer's bytes against the config, in order; the first that differs fails the push (nothing is tagged).
-     * Matching layers are recorded in the layer cache.
+     * Every layer's bytes against the config: the layers that match are recorded in the layer cache, then the first
+     * that differs fails the push (nothing is tagged).
      */
     void verify() {
-        List<Check> checks;
-        synchronized (all) {
-            checks = List.copyOf(all);
-        }
+        List<Check> checks = bySpool.values().stream().sorted(java.util.Comparator.comparingInt(c -> c.index))
+                .toList();
         checks.forEach(Check::start);
+        Check differs = null;
+        String found = null;
         for (Check c : checks) {
             String content = c.await();
             if (c.diffId != null && !content.equals(c.diffId)) {
-                throw new StepFailedException(c.label + " of the image (" + c.layer.name() + ") is not the layer its "
-                        + "config names: its bytes hash to " + content + ", the config's rootfs.diff_ids lists "
-                        + c.diffId + " for it, so the image would be refused when pulled. The archive is damaged or "
-                        + "was changed after it was written; nothing was tagged: write it again (docker save) and "
-                        + "push that");
-            }
-            if (c.digest != null) {
+                if (differs == null) {
+                    differs = c;
+                    found = content;
+                }
+            } else if (c.digest != null) {
                 cache.store(content, c.digest, c.size);
             }
+        }
+        if (differs != null) {
+            throw new StepFailedException(differs.label + " of the image (" + differs.layer.name() + ") is not the "
+                    + "layer its config names: its bytes hash to " + found + ", the config's rootfs.diff_ids lists "
+                    + differs.diffId + " for it, so the image would be refused when pulled. The archive is damaged or "
+                    + "was changed after it was written; nothing was tagged: write it again (docker save) and push "
+                    + "that");
         }
     }
 
     private final class Check {
         private final LocalImage.Layer layer;
+        private final int index;
         private final String diffId;
         private final String label;
         private final CompletableFuture<String> content = new CompletableFuture<>();
@@ -89,8 +102,9 @@ final class LayerChecks {
         private volatile String digest;
         private volatile long size;
 
-        Check(LocalImage.Layer layer, String diffId, String label) {
+        Check(LocalImage.Layer layer, int index, String diffId, String label) {
             this.layer = layer;
+            this.index = index;
             this.diffId = diffId;
             this.label = label;
         }

@@ -103,6 +103,82 @@ public final class AwsContext implements RunSession {
         }
     }
 
+    /**
+     * A context the CLI starts building before its command line is parsed (the region as the command line gives
+     * it, the environment's credentials), so a step's first reads need not wait for the parsing. The run takes it
+     * over when its own settings turn out the same (no role, no credentials of the caller's); otherwise it builds
+     * its own, and this one is closed unused. At most one is offered at a time.
+     */
+    public static final class Early {
+        private final String region;
+        private final Map<String, String> env;
+        private final boolean defaultChain;
+        private final Secrets secrets = new Secrets();
+        private final java.util.concurrent.CompletableFuture<AwsContext> context =
+                new java.util.concurrent.CompletableFuture<>();
+
+        private Early(String region, Map<String, String> env, boolean defaultChain) {
+            this.region = region;
+            this.env = Map.copyOf(env);
+            this.defaultChain = defaultChain;
+        }
+
+        /** Builds the context (on the caller's thread); null when it cannot be built (the run will say why). */
+        public AwsContext build() {
+            try {
+                AwsContext ctx = builder().env(env).region(region).defaultChain(defaultChain).secrets(secrets).build();
+                context.complete(ctx);
+                return ctx;
+            } catch (RuntimeException e) {
+                context.completeExceptionally(e);
+                return null;
+            }
+        }
+
+        boolean sameAs(String region, Map<String, String> env, boolean defaultChain) {
+            return java.util.Objects.equals(this.region, region) && this.env.equals(env)
+                    && this.defaultChain == defaultChain;
+        }
+
+        /** The context once built (null if it could not be): for tests. */
+        public AwsContext context() {
+            return context.getNow(null);
+        }
+    }
+
+    private static final java.util.concurrent.atomic.AtomicReference<Early> EARLY =
+            new java.util.concurrent.atomic.AtomicReference<>();
+
+    /**
+     * Offers a context for the run about to start, built by {@link Early#build} on the caller's thread: the region
+     * as the command line names it (null: from the environment), the environment the run will have, and whether
+     * it may fall back to the SDK's default credentials chain.
+     */
+    public static Early offerEarly(String region, Map<String, String> env, boolean defaultChain) {
+        Early e = new Early(region, env, defaultChain);
+        EARLY.set(e);
+        return e;
+    }
+
+    /** The offered context, if its settings are this run's and it could be built; the offer is taken either way. */
+    private static AwsContext takeEarly(StepRun run, String region, boolean plain) {
+        Early e = EARLY.getAndSet(null);
+        if (e == null) {
+            return null;
+        }
+        if (!plain || !e.sameAs(region, run.env(), run.defaultChain())) {
+            e.context.thenAccept(AwsContext::close);
+            return null;
+        }
+        try {
+            AwsContext ctx = e.context.join();
+            e.secrets.shareWith(run.secrets());
+            return ctx;
+        } catch (java.util.concurrent.CompletionException failed) {
+            return null; // built again below, which says what is wrong
+        }
+    }
+
     /** Builds the HTTP client every run shares, if it is not built yet (a CLI's head start does it early). */
     public static void buildSharedHttp() {
         Shared.http();
@@ -153,6 +229,11 @@ public final class AwsContext implements RunSession {
         }
         Integer duration = p.integer("roleDurationSeconds", null, 900, 43200);
         p.check();
+        AwsContext early = takeEarly(run, region, roleArn == null && p.string("externalId") == null
+                && p.string("roleSessionName") == null && duration == null && run.credentials() == null);
+        if (early != null) {
+            return early;
+        }
         Builder b = builder().env(run.env()).region(region).secrets(run.secrets()).defaultChain(run.defaultChain())
                 .role(roleArn, p.string("externalId"), p.string("roleSessionName"), duration);
         if (run.credentials() != null) {

@@ -22,18 +22,42 @@ import software.amazon.awssdk.services.ecr.model.DescribeRepositoriesRequest;
 
 /**
  * The CLI's head start for a push: while the command line is parsed and the source is read, two background threads
- * load and initialise the AWS SDK's ECR client (built, and its two first requests made with throwaway credentials
- * to a canned client that answers {@code {}}) and the registry's HTTP stack (a blob and a manifest pushed to a
- * canned transport; TLS only when the registry speaks it). Nothing leaves the machine and nothing of the run's is
- * touched: the run builds its own clients, which then find every class loaded and initialised.
+ * prepare what the push's first requests need.
+ * <ul>
+ * <li>The run's own AWS context and ECR client, built from the region the command line names and the environment's
+ * credentials ({@link AwsContext#offerEarly}); the run takes them over once its input is checked, if its settings
+ * are the same. No request is made: the run makes its reads itself, after its input was checked. For a command
+ * line that assumes a role, an ECR client is built with throwaway credentials instead and its two first requests
+ * are made to a canned client that answers {@code {}}, so that the run finds the SDK's classes loaded.</li>
+ * <li>The registry's HTTP stack: a blob and a manifest pushed to a canned transport (TLS only when the registry
+ * speaks it).</li>
+ * </ul>
+ * Nothing leaves the machine before the run's input is checked.
  */
 public final class WarmUp {
+    /** Flags that make the run's AWS context an assumed role's, which the head start does not build. */
+    private static final List<String> ROLE_FLAGS = List.of("--role-arn", "--external-id", "--role-session-name",
+            "--role-duration-seconds");
+
     private WarmUp() {
     }
 
     public static void start(String[] args, Map<String, String> env) {
-        boolean plainHttp = registryUrl(args).startsWith("http://");
-        thread("aws-deploy-warm-up-aws", () -> aws(env));
+        boolean plainHttp = flag(args, "--registry-url").startsWith("http://");
+        boolean ownRole = ROLE_FLAGS.stream().anyMatch(f -> !flag(args, f).isEmpty());
+        if (ownRole) {
+            thread("aws-deploy-warm-up-aws", () -> aws(env));
+        } else {
+            String region = flag(args, "--region");
+            // The CLI's runs fall back to the default credentials chain (see AwsDeployCli.main).
+            AwsContext.Early offer = AwsContext.offerEarly(region.isEmpty() ? null : region, env, true);
+            thread("aws-deploy-warm-up-aws", () -> {
+                AwsContext ctx = offer.build();
+                if (ctx != null) {
+                    ctx.client(EcrClient.class, EcrClient::builder, "ECR");
+                }
+            });
+        }
         thread("aws-deploy-warm-up-registry", () -> {
             // First Jackson (the source's manifest is read with it soon), then the registry's stack, then the AWS
             // SDK's HTTP client (its TLS context): the other thread, which has more to do, does not wait for it.
@@ -103,14 +127,14 @@ public final class WarmUp {
         }
     }
 
-    /** The --registry-url value of a command line, or "". */
-    static String registryUrl(String[] args) {
+    /** The value of {@code --name VALUE} or {@code --name=VALUE} in a command line, or "". */
+    static String flag(String[] args, String name) {
         for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--registry-url") && i + 1 < args.length) {
+            if (args[i].equals(name) && i + 1 < args.length) {
                 return args[i + 1];
             }
-            if (args[i].startsWith("--registry-url=")) {
-                return args[i].substring("--registry-url=".length());
+            if (args[i].startsWith(name + "=")) {
+                return args[i].substring(name.length() + 1);
             }
         }
         return "";

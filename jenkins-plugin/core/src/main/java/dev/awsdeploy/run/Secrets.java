@@ -10,11 +10,25 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class Secrets {
     private static final int SHORTEST = 6;
     private final Set<String> values = ConcurrentHashMap.newKeySet();
+    private volatile Secrets also;
 
     public void add(String secret) {
         if (secret != null && secret.length() >= SHORTEST) {
             values.add(secret);
+            Secrets a = also;
+            if (a != null) {
+                a.add(secret);
+            }
         }
+    }
+
+    /**
+     * Every secret known here, and every one added from now on, is known to {@code run} too (what was gathered
+     * before the run began: the CLI's early AWS context).
+     */
+    public void shareWith(Secrets run) {
+        also = run;
+        values.forEach(run::add);
     }
 
     public String redact(String text) {

@@ -8,8 +8,9 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * The CLI's head start for a push completes (its failures would only be swallowed in the CLI) and sends nothing:
- * the endpoint it is given is a listening socket that must see no connection.
+ * The CLI's head start for a push completes (its failures would only be swallowed in the CLI) and sends nothing,
+ * also when it builds the run's own AWS context: the endpoint it is given is a listening socket that must see no
+ * connection.
  */
 class WarmUpTest {
     @Test
@@ -20,6 +21,13 @@ class WarmUpTest {
             EcrRegistry.warm(false);
             EcrRegistry.warm(true);
             WarmUp.start(new String[] {"ecr-push", "--registry-url", url}, Map.of("AWS_ENDPOINT_URL", url));
+            // With a region and keys, the run's own context and ECR client are built: still nothing is sent.
+            WarmUp.start(new String[] {"ecr-push", "--repository", "app", "--region", "eu-west-1", "--registry-url",
+                url}, Map.of("AWS_ENDPOINT_URL", url, "AWS_ACCESS_KEY_ID", "testing", "AWS_SECRET_ACCESS_KEY",
+                "testing"));
+            // A role assumed by the command line: the canned warm-up.
+            WarmUp.start(new String[] {"ecr-push", "--role-arn", "arn:aws:iam::123456789012:role/deployer"},
+                    Map.of("AWS_ENDPOINT_URL", url, "AWS_REGION", "eu-west-1"));
             endpoint.setSoTimeout(1500);
             assertThrows(SocketTimeoutException.class, endpoint::accept, "the warm-up connected to the endpoint");
         }

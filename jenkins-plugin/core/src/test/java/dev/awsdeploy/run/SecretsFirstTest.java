@@ -53,4 +53,18 @@ class SecretsFirstTest {
         assertTrue(message.contains("duration '****'"), message);
         assertFalse(message.contains(SECRET), message);
     }
+
+    @Test
+    void secretsGatheredBeforeTheRunBeganAreTheRunsAlsoWhenAddedLater() {
+        // The CLI's early AWS context registers its credentials before the run exists, and again when they refresh.
+        Secrets early = new Secrets();
+        early.add("earlySessionToken-0001");
+        Secrets run = new Secrets();
+
+        early.shareWith(run);
+        early.add("refreshedSessionToken-0002");
+
+        assertEquals("token **** then ****", run.redact("token earlySessionToken-0001 then refreshedSessionToken-0002"));
+        assertEquals("****", early.redact("refreshedSessionToken-0002"));
+    }
 }

@@ -26,10 +26,11 @@ import software.amazon.awssdk.services.ecr.model.DescribeRepositoriesRequest;
  * prepare what the push's first requests need.
  * <ul>
  * <li>The run's own AWS context and ECR client, built from the region the command line names and the environment's
- * credentials ({@link AwsContext#offerEarly}); the run takes them over once its input is checked, if its settings
- * are the same. No request is made: the run makes its reads itself, after its input was checked. For a command
- * line that assumes a role, an ECR client is built with throwaway credentials instead and its two first requests
- * are made to a canned client that answers {@code {}}, so that the run finds the SDK's classes loaded.</li>
+ * keys ({@link AwsContext#offerEarly}); the run takes them over once its input is checked, if its settings are the
+ * same. No request is made: the run makes its reads itself, after its input was checked. For a command line that
+ * assumes a role, or credentials that only the SDK's default chain finds (which may ask the instance metadata
+ * service or STS), an ECR client is built with throwaway credentials instead and its two first requests are made
+ * to a canned client that answers {@code {}}, so that the run finds the SDK's classes loaded.</li>
  * <li>The registry's HTTP stack: a blob and a manifest pushed to a canned transport (TLS only when the registry
  * speaks it).</li>
  * </ul>
@@ -46,7 +47,11 @@ public final class WarmUp {
     public static void start(String[] args, Map<String, String> env) {
         boolean plainHttp = flag(args, "--registry-url").startsWith("http://");
         boolean ownRole = ROLE_FLAGS.stream().anyMatch(f -> !flag(args, f).isEmpty());
-        if (ownRole) {
+        // Keys in the environment (how the Jenkins library hands over a credential) are read without a request;
+        // the default chain may ask the instance metadata service, STS or SSO, which waits for the checked input.
+        boolean keys = !env.getOrDefault("AWS_ACCESS_KEY_ID", "").isBlank()
+                && !env.getOrDefault("AWS_SECRET_ACCESS_KEY", "").isBlank();
+        if (ownRole || !keys) {
             thread("aws-deploy-warm-up-aws", () -> aws(env));
         } else {
             String region = flag(args, "--region");

@@ -139,11 +139,6 @@ public final class AwsContext implements RunSession {
             return java.util.Objects.equals(this.region, region) && this.env.equals(env)
                     && this.defaultChain == defaultChain;
         }
-
-        /** The context once built (null if it could not be): for tests. */
-        public AwsContext context() {
-            return context.getNow(null);
-        }
     }
 
     private static final java.util.concurrent.atomic.AtomicReference<Early> EARLY =

@@ -172,6 +172,28 @@ class CliLauncherTest {
         assertTrue('a later run maps the archive', mappedWhileWaiting(env).contains(cds.resolve(archive).toString()))
     }
 
+    /**
+     * A CLI installed where the agent's user cannot write (here: the archive folder is a file) runs without an
+     * archive. Before, Java 17 said it could not write the archive and exited 1 after a step that had succeeded.
+     */
+    @Test
+    void whereNoArchiveCanBeWrittenTheStepRunsWithoutOneAndItsExitCodeAndOutputAreItsOwn() {
+        Path notAFolder = processes.dir.resolve('not-a-folder')
+        Files.write(notAFolder, [1] as byte[])
+        List<Path> javas = [jdk(17, false), jdk(25, true)].findAll { it != null }
+        assertFalse('a Java 17 or 25 under /usr/lib/jvm', javas.isEmpty())
+        javas.eachWithIndex { Path home, int i ->
+            cw.deleteAlarms { it.alarmNames('HighErrorRate') }
+            Map<String, Object> run = put("unwritable-${i}", [AWS_DEPLOY_JAVA_HOME: home.toString(),
+                                                              AWS_DEPLOY_CDS_DIR: notAFolder.toString()])
+
+            assertOnlyTheStepSpoke(run)
+            assertEquals(home.toString(), 1, alarmsNamed('HighErrorRate'))
+        }
+        assertEquals('the file is left as it was', 1L, Files.size(notAFolder))
+        assertEquals([], archives())
+    }
+
     @Test
     void aJavaHomeWithoutJavaIsRefusedNamingTheVariableAndNothingIsChanged() {
         moto.startCounting()
